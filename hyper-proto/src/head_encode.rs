@@ -1,0 +1,716 @@
+//! Head encoding: status and request lines, validated header fields, the framing headers
+//! chosen from the body kind, and a cached `Date` value.
+
+use core::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use http::{Method, StatusCode, Version};
+
+use crate::encode::Encoder;
+use crate::error::UserError;
+use crate::headers::{classify, is_token, is_valid_value, ConnectionTokens, Special};
+
+/// What the sender knows about the body it is about to send; the framing headers follow
+/// from it. `Content-Length` and `Transfer-Encoding` given among the headers are not
+/// written: framing has a single source, this value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyKind {
+    /// No body (`Content-Length: 0` where the message needs one).
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// A body of unknown length: chunked for HTTP/1.1 peers, close-delimited for HTTP/1.0.
+    Streaming,
+}
+
+/// What the server knows of the request a response answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseContext {
+    /// The request was `HEAD`: the response carries no body.
+    pub head_request: bool,
+    /// The request's version (an HTTP/1.0 client gets no chunked body).
+    pub version: Version,
+    /// The connection may stay open after this response.
+    pub keep_alive: bool,
+}
+
+impl Default for ResponseContext {
+    fn default() -> Self {
+        Self {
+            head_request: false,
+            version: Version::HTTP_11,
+            keep_alive: true,
+        }
+    }
+}
+
+/// The result of encoding a head: the body encoder and whether the connection persists.
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct EncodedHead {
+    /// Frames the body of this message.
+    pub encoder: Encoder,
+    /// Whether the connection can carry another message after this one.
+    pub keep_alive: bool,
+}
+
+/// Appends `name: value\r\n` after validating both (no CR/LF/NUL injection).
+pub(crate) fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Result<(), UserError> {
+    if !is_token(name) {
+        return Err(UserError::InvalidHeaderName);
+    }
+    if !is_valid_value(value) {
+        return Err(UserError::InvalidHeaderValue);
+    }
+    out.reserve(name.len() + value.len() + 4);
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Writes the user's headers, skipping the framing ones; reports `Connection` tokens and
+/// whether `Date` / `Host` were among them.
+fn write_user_headers<'h>(
+    out: &mut Vec<u8>,
+    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+) -> Result<(ConnectionTokens, bool, bool), UserError> {
+    let mut conn = ConnectionTokens::default();
+    let (mut date, mut host) = (false, false);
+    for (name, value) in headers {
+        match classify(name) {
+            Special::ContentLength | Special::TransferEncoding => continue,
+            Special::Connection => conn.add(value),
+            Special::Date => date = true,
+            Special::Host => host = true,
+            _ => {}
+        }
+        write_field(out, name, value)?;
+    }
+    Ok((conn, date, host))
+}
+
+/// Encodes a response head into `out`.
+///
+/// The status line is always `HTTP/1.1` (RFC 9110 §6.2: a server sends its own version).
+/// Framing follows `body`, `status` and `ctx`: no body for `HEAD`, 1xx, 204 and 304;
+/// `Content-Length` for known lengths; chunked for HTTP/1.1 streams; close-delimited (and
+/// `Connection: close`) for HTTP/1.0 streams. `Connection: close` or `keep-alive` is added
+/// as persistence requires, and `Date` from `date` unless the headers have one.
+///
+/// On error `out` is left as it was.
+///
+/// # Errors
+///
+/// [`UserError::InvalidHeaderName`] / [`UserError::InvalidHeaderValue`] for a header that
+/// cannot be sent safely.
+///
+/// # Examples
+///
+/// ```
+/// use http::StatusCode;
+/// use hyper_proto::{encode_response_head, BodyKind, ResponseContext};
+///
+/// let mut out = Vec::new();
+/// let head = encode_response_head(
+///     &mut out,
+///     StatusCode::OK,
+///     [(&b"Content-Type"[..], &b"text/plain"[..])],
+///     BodyKind::Length(13),
+///     &ResponseContext::default(),
+///     None,
+/// )
+/// .unwrap();
+/// assert_eq!(out, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ncontent-length: 13\r\n\r\n");
+/// assert_eq!(head.encoder.remaining(), Some(13));
+/// ```
+pub fn encode_response_head<'h>(
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    body: BodyKind,
+    ctx: &ResponseContext,
+    date: Option<&DateCache>,
+) -> Result<EncodedHead, UserError> {
+    let start = out.len();
+    let result = encode_response_inner(out, status, headers, body, ctx, date);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+fn encode_response_inner<'h>(
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    body: BodyKind,
+    ctx: &ResponseContext,
+    date: Option<&DateCache>,
+) -> Result<EncodedHead, UserError> {
+    write_status_line(out, status);
+    let (conn, has_date, _) = write_user_headers(out, headers)?;
+    let code = status.as_u16();
+    let mut keep_alive = ctx.keep_alive && !conn.close;
+    let informational = status.is_informational();
+    let no_body = ctx.head_request || informational || code == 204 || code == 304;
+    let encoder = match body {
+        _ if informational || code == 204 => Encoder::discard(),
+        _ if code == 304 => Encoder::discard(),
+        BodyKind::Empty | BodyKind::Length(0) => {
+            out.extend_from_slice(b"content-length: 0\r\n");
+            if no_body {
+                Encoder::discard()
+            } else {
+                Encoder::length(0)
+            }
+        }
+        BodyKind::Length(n) => {
+            out.extend_from_slice(b"content-length: ");
+            write_decimal(out, n);
+            out.extend_from_slice(b"\r\n");
+            if no_body {
+                Encoder::discard()
+            } else {
+                Encoder::length(n)
+            }
+        }
+        BodyKind::Streaming if ctx.head_request => Encoder::discard(),
+        BodyKind::Streaming if ctx.version == Version::HTTP_11 => {
+            out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+            Encoder::chunked()
+        }
+        BodyKind::Streaming => {
+            keep_alive = false;
+            Encoder::close_delimited()
+        }
+    };
+    if !informational {
+        if !keep_alive && !conn.close {
+            out.extend_from_slice(b"connection: close\r\n");
+        } else if keep_alive && ctx.version == Version::HTTP_10 && !conn.keep_alive {
+            out.extend_from_slice(b"connection: keep-alive\r\n");
+        }
+        if let (Some(date), false) = (date, has_date) {
+            out.extend_from_slice(b"date: ");
+            out.extend_from_slice(date.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(EncodedHead {
+        encoder,
+        keep_alive,
+    })
+}
+
+fn write_status_line(out: &mut Vec<u8>, status: StatusCode) {
+    if status == StatusCode::OK {
+        out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+        return;
+    }
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// What a client request carries besides its headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestLine<'a> {
+    /// The method.
+    pub method: &'a Method,
+    /// The request-target (usually origin-form: path and query).
+    pub target: &'a [u8],
+    /// The `Host` value, written unless the headers carry one.
+    pub host: &'a [u8],
+}
+
+/// Encodes a request head into `out` (always `HTTP/1.1`).
+///
+/// Framing follows `body`: `Content-Length` for a known length (and `Content-Length: 0` for
+/// an empty body on methods that usually have one), chunked for a stream, nothing for an
+/// empty `GET`. `Expect: 100-continue` is added when `expect_continue` and there is a body;
+/// `Connection: close` when `keep_alive` is false.
+///
+/// # Errors
+///
+/// [`UserError::InvalidHeaderName`], [`UserError::InvalidHeaderValue`] for an unsafe header
+/// (the target and host count as such), leaving `out` as it was.
+///
+/// # Examples
+///
+/// ```
+/// use http::Method;
+/// use hyper_proto::{encode_request_head, BodyKind, RequestLine};
+///
+/// let mut out = Vec::new();
+/// let line = RequestLine { method: &Method::GET, target: b"/x?y=1", host: b"example.com" };
+/// let head = encode_request_head(&mut out, &line, [], BodyKind::Empty, false, true).unwrap();
+/// assert_eq!(out, b"GET /x?y=1 HTTP/1.1\r\nhost: example.com\r\n\r\n");
+/// assert!(head.encoder.is_finished());
+/// ```
+pub fn encode_request_head<'h>(
+    out: &mut Vec<u8>,
+    line: &RequestLine<'_>,
+    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    body: BodyKind,
+    expect_continue: bool,
+    keep_alive: bool,
+) -> Result<EncodedHead, UserError> {
+    let start = out.len();
+    let result = encode_request_inner(out, line, headers, body, expect_continue, keep_alive);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+fn encode_request_inner<'h>(
+    out: &mut Vec<u8>,
+    line: &RequestLine<'_>,
+    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    body: BodyKind,
+    expect_continue: bool,
+    keep_alive: bool,
+) -> Result<EncodedHead, UserError> {
+    let target_ok = !line.target.is_empty() && line.target.iter().all(|&b| b > 0x20 && b != 0x7f);
+    if !target_ok {
+        return Err(UserError::InvalidHeaderValue);
+    }
+    out.extend_from_slice(line.method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(line.target);
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let (conn, _, has_host) = write_user_headers(out, headers)?;
+    if !has_host {
+        if !crate::headers::is_valid_host(line.host) {
+            return Err(UserError::InvalidHeaderValue);
+        }
+        out.extend_from_slice(b"host: ");
+        out.extend_from_slice(line.host);
+        out.extend_from_slice(b"\r\n");
+    }
+    let keep_alive = keep_alive && !conn.close;
+    let method = line.method;
+    let encoder = match body {
+        BodyKind::Empty | BodyKind::Length(0) => {
+            if *method == Method::POST || *method == Method::PUT || *method == Method::PATCH {
+                out.extend_from_slice(b"content-length: 0\r\n");
+            }
+            Encoder::length(0)
+        }
+        BodyKind::Length(n) => {
+            out.extend_from_slice(b"content-length: ");
+            write_decimal(out, n);
+            out.extend_from_slice(b"\r\n");
+            Encoder::length(n)
+        }
+        BodyKind::Streaming => {
+            out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+            Encoder::chunked()
+        }
+    };
+    if expect_continue && !encoder.is_finished() {
+        out.extend_from_slice(b"expect: 100-continue\r\n");
+    }
+    if !keep_alive && !conn.close {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(EncodedHead {
+        encoder,
+        keep_alive,
+    })
+}
+
+/// A formatted `Date` value (IMF-fixdate), refreshed by the caller from its own clock, at
+/// most once a second in practice.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use hyper_proto::DateCache;
+///
+/// let mut date = DateCache::new(UNIX_EPOCH + Duration::from_secs(784111777));
+/// assert_eq!(date.as_bytes(), b"Sun, 06 Nov 1994 08:49:37 GMT");
+/// assert!(!date.update(UNIX_EPOCH + Duration::from_millis(784111777_500)));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct DateCache {
+    buf: [u8; 29],
+    secs: u64,
+}
+
+impl DateCache {
+    /// A cache holding the date of `now`.
+    pub fn new(now: SystemTime) -> Self {
+        let mut cache = Self {
+            buf: [0; 29],
+            secs: u64::MAX,
+        };
+        cache.update(now);
+        cache
+    }
+
+    /// Re-formats the value if `now` is in another second; returns whether it changed.
+    pub fn update(&mut self, now: SystemTime) -> bool {
+        let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if secs == self.secs {
+            return false;
+        }
+        self.secs = secs;
+        format_imf_fixdate(secs, &mut self.buf);
+        true
+    }
+
+    /// The formatted value, such as `Sun, 06 Nov 1994 08:49:37 GMT`.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl fmt::Debug for DateCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DateCache")
+            .field(&String::from_utf8_lossy(&self.buf))
+            .finish()
+    }
+}
+
+/// `day-name "," SP date1 SP time-of-day SP GMT` (RFC 9110 §5.6.7).
+fn format_imf_fixdate(secs: u64, buf: &mut [u8; 29]) {
+    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days as i64);
+    let two = |b: &mut [u8], n: u64| {
+        b[0] = b'0' + (n / 10) as u8;
+        b[1] = b'0' + (n % 10) as u8;
+    };
+    buf[..3].copy_from_slice(DAYS[(days % 7) as usize]);
+    buf[3..5].copy_from_slice(b", ");
+    two(&mut buf[5..7], day);
+    buf[7] = b' ';
+    buf[8..11].copy_from_slice(MONTHS[(month - 1) as usize]);
+    buf[11] = b' ';
+    let y = year as u64 % 10_000;
+    two(&mut buf[12..14], y / 100);
+    two(&mut buf[14..16], y % 100);
+    buf[16] = b' ';
+    two(&mut buf[17..19], rem / 3600);
+    buf[19] = b':';
+    two(&mut buf[20..22], rem / 60 % 60);
+    buf[22] = b':';
+    two(&mut buf[23..25], rem % 60);
+    buf[25..29].copy_from_slice(b" GMT");
+}
+
+/// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u64, u64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097) as u64;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe as i64 + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn date(secs: u64) -> String {
+        String::from_utf8(
+            DateCache::new(UNIX_EPOCH + Duration::from_secs(secs))
+                .as_bytes()
+                .to_vec(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(date(1_795_651_199), "Wed, 25 Nov 2026 23:59:59 GMT");
+        assert_eq!(date(4_102_444_800), "Fri, 01 Jan 2100 00:00:00 GMT");
+    }
+
+    fn response(
+        status: u16,
+        body: BodyKind,
+        ctx: ResponseContext,
+        headers: &[(&str, &str)],
+    ) -> (String, EncodedHead) {
+        let mut out = Vec::new();
+        let head = encode_response_head(
+            &mut out,
+            StatusCode::from_u16(status).unwrap(),
+            headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+            body,
+            &ctx,
+            None,
+        )
+        .unwrap();
+        (String::from_utf8(out).unwrap(), head)
+    }
+
+    #[test]
+    fn response_framing() {
+        let v10 = ResponseContext {
+            version: Version::HTTP_10,
+            keep_alive: false,
+            ..Default::default()
+        };
+        let v10_ka = ResponseContext {
+            keep_alive: true,
+            ..v10
+        };
+        let head = ResponseContext {
+            head_request: true,
+            ..Default::default()
+        };
+        let d = ResponseContext::default();
+        let cases: &[(u16, BodyKind, ResponseContext, &[(&str, &str)], &str, bool)] = &[
+            (
+                200,
+                BodyKind::Length(5),
+                d,
+                &[],
+                "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n",
+                true,
+            ),
+            (
+                200,
+                BodyKind::Empty,
+                d,
+                &[],
+                "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+                true,
+            ),
+            (
+                200,
+                BodyKind::Streaming,
+                d,
+                &[],
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+                true,
+            ),
+            // HTTP/1.0: never chunked; persistence only when asked
+            (
+                200,
+                BodyKind::Streaming,
+                v10_ka,
+                &[],
+                "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n",
+                false,
+            ),
+            (
+                200,
+                BodyKind::Length(1),
+                v10_ka,
+                &[],
+                "HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: keep-alive\r\n\r\n",
+                true,
+            ),
+            (
+                200,
+                BodyKind::Length(1),
+                v10,
+                &[],
+                "HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: close\r\n\r\n",
+                false,
+            ),
+            // No body: HEAD keeps the length, 204 and 304 carry no framing
+            (
+                200,
+                BodyKind::Length(9),
+                head,
+                &[],
+                "HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n",
+                true,
+            ),
+            (
+                204,
+                BodyKind::Length(9),
+                d,
+                &[],
+                "HTTP/1.1 204 No Content\r\n\r\n",
+                true,
+            ),
+            (
+                304,
+                BodyKind::Streaming,
+                d,
+                &[],
+                "HTTP/1.1 304 Not Modified\r\n\r\n",
+                true,
+            ),
+            // User framing headers are not written twice; Connection: close is honoured
+            (
+                200,
+                BodyKind::Length(2),
+                d,
+                &[("Content-Length", "99"), ("Transfer-Encoding", "chunked")],
+                "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n",
+                true,
+            ),
+            (
+                200,
+                BodyKind::Length(2),
+                d,
+                &[("Connection", "close")],
+                "HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 2\r\n\r\n",
+                false,
+            ),
+            (
+                599,
+                BodyKind::Empty,
+                d,
+                &[],
+                "HTTP/1.1 599 \r\ncontent-length: 0\r\n\r\n",
+                true,
+            ),
+        ];
+        for (status, body, ctx, headers, want, ka) in cases {
+            let (got, head) = response(*status, *body, *ctx, headers);
+            assert_eq!(got, *want);
+            assert_eq!(head.keep_alive, *ka, "{want}");
+        }
+        let (_, h) = response(200, BodyKind::Length(9), head, &[]);
+        assert!(!h.encoder.has_body());
+    }
+
+    #[test]
+    fn header_injection_rejected() {
+        for (name, value) in [
+            ("X", "a\r\nSet-Cookie: evil"),
+            ("X", "a\nb"),
+            ("X", "a\0"),
+            ("Bad Name", "v"),
+            ("", "v"),
+            ("X:", "v"),
+        ] {
+            let mut out = b"keep".to_vec();
+            let r = encode_response_head(
+                &mut out,
+                StatusCode::OK,
+                [(name.as_bytes(), value.as_bytes())],
+                BodyKind::Empty,
+                &ResponseContext::default(),
+                None,
+            );
+            assert!(r.is_err(), "{name:?}: {value:?}");
+            assert_eq!(out, b"keep");
+        }
+    }
+
+    #[test]
+    fn date_header_written_once() {
+        let cache = DateCache::new(UNIX_EPOCH);
+        let mut out = Vec::new();
+        let _ = encode_response_head(
+            &mut out,
+            StatusCode::OK,
+            [],
+            BodyKind::Empty,
+            &ResponseContext::default(),
+            Some(&cache),
+        )
+        .unwrap();
+        assert!(out.ends_with(b"date: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n"));
+        out.clear();
+        let _ = encode_response_head(
+            &mut out,
+            StatusCode::OK,
+            [(&b"Date"[..], &b"x"[..])],
+            BodyKind::Empty,
+            &ResponseContext::default(),
+            Some(&cache),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            b"HTTP/1.1 200 OK\r\nDate: x\r\ncontent-length: 0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn request_heads() {
+        let line = |m: &'static Method| RequestLine {
+            method: m,
+            target: b"/p",
+            host: b"h:1",
+        };
+        let enc = |l: RequestLine<'_>, h: &[(&str, &str)], b, e, ka| {
+            let mut out = Vec::new();
+            let r = encode_request_head(
+                &mut out,
+                &l,
+                h.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+                b,
+                e,
+                ka,
+            );
+            r.map(|_| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(
+            enc(line(&Method::GET), &[], BodyKind::Empty, false, true).unwrap(),
+            "GET /p HTTP/1.1\r\nhost: h:1\r\n\r\n"
+        );
+        assert_eq!(
+            enc(line(&Method::POST), &[], BodyKind::Empty, false, true).unwrap(),
+            "POST /p HTTP/1.1\r\nhost: h:1\r\ncontent-length: 0\r\n\r\n"
+        );
+        assert_eq!(
+            enc(line(&Method::PUT), &[("Host", "other")], BodyKind::Streaming, true, false).unwrap(),
+            "PUT /p HTTP/1.1\r\nHost: other\r\ntransfer-encoding: chunked\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n"
+        );
+        // A GET with a body is framed (RUSTSEC-2020-0008)
+        assert_eq!(
+            enc(line(&Method::GET), &[], BodyKind::Length(3), false, true).unwrap(),
+            "GET /p HTTP/1.1\r\nhost: h:1\r\ncontent-length: 3\r\n\r\n"
+        );
+        let bad = RequestLine {
+            method: &Method::GET,
+            target: b"/a b",
+            host: b"h",
+        };
+        assert!(enc(bad, &[], BodyKind::Empty, false, true).is_err());
+        let bad_host = RequestLine {
+            method: &Method::GET,
+            target: b"/",
+            host: b"h\r\nx: y",
+        };
+        assert!(enc(bad_host, &[], BodyKind::Empty, false, true).is_err());
+    }
+}

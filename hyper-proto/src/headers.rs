@@ -1,0 +1,388 @@
+//! Field-value rules httparse leaves to us: `Content-Length`, `Transfer-Encoding`,
+//! `Connection` tokens, `Host`, and validation of outgoing names and values.
+
+use crate::error::ParseError;
+
+/// Which of the framing and connection-management fields a name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Special {
+    Host,
+    ContentLength,
+    TransferEncoding,
+    Connection,
+    Expect,
+    Upgrade,
+    Date,
+    Other,
+}
+
+/// Classifies a header name, dispatching on length first so most names cost one compare.
+#[inline]
+pub(crate) fn classify(name: &[u8]) -> Special {
+    match name.len() {
+        4 if name.eq_ignore_ascii_case(b"host") => Special::Host,
+        4 if name.eq_ignore_ascii_case(b"date") => Special::Date,
+        6 if name.eq_ignore_ascii_case(b"expect") => Special::Expect,
+        7 if name.eq_ignore_ascii_case(b"upgrade") => Special::Upgrade,
+        10 if name.eq_ignore_ascii_case(b"connection") => Special::Connection,
+        14 if name.eq_ignore_ascii_case(b"content-length") => Special::ContentLength,
+        17 if name.eq_ignore_ascii_case(b"transfer-encoding") => Special::TransferEncoding,
+        _ => Special::Other,
+    }
+}
+
+#[inline]
+fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Trims optional whitespace (SP / HTAB) on both ends.
+pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if !is_ows(*first) {
+            break;
+        }
+        s = rest;
+    }
+    while let [rest @ .., last] = s {
+        if !is_ows(*last) {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// Iterates the elements of a comma-separated list (RFC 9110 §5.6.1), trimmed, skipping
+/// empty elements as recipients must.
+pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(trim_ows)
+        .filter(|e| !e.is_empty())
+}
+
+/// Parses one `Content-Length` field value into `current`.
+///
+/// ```notrust
+/// Content-Length = 1*DIGIT
+/// ```
+/// A comma-separated list of identical values is accepted (RFC 9112 §6.3(5)); anything else
+/// (`+5`, `-1`, `0x10`, `5 5`, empty, overflow, a value differing from an earlier one) fails.
+pub(crate) fn parse_content_length(
+    value: &[u8],
+    current: &mut Option<u64>,
+) -> Result<(), ParseError> {
+    let mut any = false;
+    for part in value.split(|&b| b == b',') {
+        let part = trim_ows(part);
+        let n = parse_digits(part).ok_or(ParseError::ContentLength)?;
+        match *current {
+            Some(prev) if prev != n => return Err(ParseError::ContentLength),
+            _ => *current = Some(n),
+        }
+        any = true;
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(ParseError::ContentLength)
+    }
+}
+
+/// `1*DIGIT` into a `u64`, `None` on an empty string, any other byte, or overflow.
+pub(crate) fn parse_digits(s: &[u8]) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
+/// What the `Transfer-Encoding` lines of one message add up to (RFC 9112 §6.1), decided over
+/// the combined value of every line (RUSTSEC-2021-0020).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TransferCodings {
+    /// At least one `Transfer-Encoding` line was present.
+    pub(crate) present: bool,
+    /// Number of codings in all lines together.
+    pub(crate) count: u32,
+    /// How many of them were `chunked`.
+    pub(crate) chunked: u32,
+    /// The last coding seen was `chunked`.
+    pub(crate) chunked_last: bool,
+    /// A coding this library does not know.
+    pub(crate) unknown: bool,
+}
+
+impl TransferCodings {
+    /// Adds one `Transfer-Encoding` field line.
+    pub(crate) fn add(&mut self, value: &[u8]) {
+        self.present = true;
+        for element in list_elements(value) {
+            // transfer-coding = token *( OWS ";" OWS transfer-parameter )
+            let name = trim_ows(element.split(|&b| b == b';').next().unwrap_or_default());
+            self.count += 1;
+            let is_chunked = name.eq_ignore_ascii_case(b"chunked");
+            if is_chunked {
+                self.chunked += 1;
+            } else if !is_known_coding(name) {
+                self.unknown = true;
+            }
+            self.chunked_last = is_chunked;
+        }
+    }
+
+    /// Whether the message is chunked exactly once, as its final coding.
+    pub(crate) fn is_chunked(&self) -> bool {
+        self.chunked_last && self.chunked == 1
+    }
+}
+
+fn is_known_coding(name: &[u8]) -> bool {
+    const KNOWN: [&[u8]; 5] = [b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"];
+    KNOWN.iter().any(|k| name.eq_ignore_ascii_case(k))
+}
+
+/// The `Connection` options that matter to HTTP/1.1 framing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ConnectionTokens {
+    pub(crate) close: bool,
+    pub(crate) keep_alive: bool,
+    pub(crate) upgrade: bool,
+}
+
+impl ConnectionTokens {
+    /// Adds one `Connection` field line: a comma list of case-insensitive tokens.
+    pub(crate) fn add(&mut self, value: &[u8]) {
+        for token in list_elements(value) {
+            if token.eq_ignore_ascii_case(b"close") {
+                self.close = true;
+            } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                self.keep_alive = true;
+            } else if token.eq_ignore_ascii_case(b"upgrade") {
+                self.upgrade = true;
+            }
+        }
+    }
+}
+
+/// `tchar` from RFC 9110 §5.6.2.
+///
+/// ```notrust
+/// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+///         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+/// ```
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// Whether `s` is a non-empty token (a valid header name or method).
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// Whether `s` is a valid field value to send: VCHAR, obs-text, SP and HTAB only, so no CR,
+/// LF or NUL can split the message (RUSTSEC-2017-0002).
+pub(crate) fn is_valid_value(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// Validates a `Host` value.
+///
+/// ```notrust
+/// Host = uri-host [ ":" port ]      ; RFC 9110 §7.2
+/// uri-host = IP-literal / IPv4address / reg-name
+/// reg-name = *( unreserved / pct-encoded / sub-delims )
+/// ```
+/// An empty value is allowed (a target with no authority).
+pub(crate) fn is_valid_host(value: &[u8]) -> bool {
+    let (host, port) = if let Some(rest) = value.strip_prefix(b"[") {
+        // IP-literal: everything up to "]" is hex digits, ":" and "." (and IPvFuture chars).
+        let Some(close) = rest.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &rest[..close];
+        if literal.is_empty()
+            || !literal
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'))
+        {
+            return false;
+        }
+        (&[][..], &rest[close + 1..])
+    } else {
+        match value.iter().position(|&b| b == b':') {
+            Some(i) => (&value[..i], &value[i..]),
+            None => (value, &[][..]),
+        }
+    };
+    let host_ok = host.iter().all(|&b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            )
+    });
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    host_ok && port_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_length_values() {
+        let cases: &[(&[u8], Option<u64>)] = &[
+            (b"0", Some(0)),
+            (b"5", Some(5)),
+            (b"005", Some(5)),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"5, 5", Some(5)),
+            (b"5,5,5", Some(5)),
+            // Not plain digits
+            (b"+5", None),
+            (b"-1", None),
+            (b"0x10", None),
+            (b"5 5", None),
+            (b" 5 5", None),
+            (b"5Z", None),
+            (b"", None),
+            (b",", None),
+            (b"1.0", None),
+            // Differing list
+            (b"5, 6", None),
+            // Overflow
+            (b"18446744073709551616", None),
+            (b"99999999999999999999999", None),
+        ];
+        for (input, want) in cases {
+            let mut cur = None;
+            let got = parse_content_length(input, &mut cur).ok().and(cur);
+            assert_eq!(got, *want, "{:?}", String::from_utf8_lossy(input));
+        }
+        // Differing across lines
+        let mut cur = None;
+        parse_content_length(b"5", &mut cur).unwrap();
+        assert_eq!(
+            parse_content_length(b"6", &mut cur),
+            Err(ParseError::ContentLength)
+        );
+    }
+
+    #[test]
+    fn transfer_codings() {
+        let check = |lines: &[&[u8]]| {
+            let mut t = TransferCodings::default();
+            for l in lines {
+                t.add(l);
+            }
+            (t.is_chunked(), t.unknown)
+        };
+        assert_eq!(check(&[b"chunked"]), (true, false));
+        assert_eq!(check(&[b"Chunked"]), (true, false));
+        assert_eq!(check(&[b"gzip, chunked"]), (true, false));
+        assert_eq!(check(&[b"gzip", b"chunked"]), (true, false));
+        assert_eq!(check(&[b"chunked", b"gzip"]), (false, false));
+        assert_eq!(check(&[b"chunked, chunked"]), (false, false));
+        assert_eq!(check(&[b"chunked", b"chunked"]), (false, false));
+        assert_eq!(check(&[b"foo, chunked"]), (true, true));
+        assert_eq!(check(&[b"chunked;q=1"]), (true, false));
+        assert_eq!(check(&[b""]), (false, false));
+    }
+
+    #[test]
+    fn connection_tokens() {
+        let mut t = ConnectionTokens::default();
+        t.add(b"Keep-Alive, Upgrade");
+        assert!(t.keep_alive && t.upgrade && !t.close);
+        t.add(b" ,CLOSE ");
+        assert!(t.close);
+        let mut t = ConnectionTokens::default();
+        t.add(b"closed, notclose");
+        assert!(!t.close);
+    }
+
+    #[test]
+    fn hosts() {
+        for ok in [
+            &b""[..],
+            b"example.com",
+            b"example.com:8080",
+            b"127.0.0.1:1",
+            b"[::1]",
+            b"[::1]:80",
+            b"a_b~c",
+        ] {
+            assert!(is_valid_host(ok), "{:?}", String::from_utf8_lossy(ok));
+        }
+        for bad in [
+            &b"exa mple.com"[..],
+            b"example.com:80a",
+            b"a@b",
+            b"[::1",
+            b"[]",
+            b"[::1]x",
+            b"a/b",
+            b"a:1:2",
+        ] {
+            assert!(!is_valid_host(bad), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn values_and_tokens() {
+        assert!(is_valid_value(b"text/plain; charset=utf-8\tx"));
+        assert!(is_valid_value("caf\u{e9}".as_bytes()));
+        assert!(!is_valid_value(b"a\r\nSet-Cookie: x"));
+        assert!(!is_valid_value(b"a\nb"));
+        assert!(!is_valid_value(b"a\0b"));
+        assert!(is_token(b"X-Custom_1"));
+        assert!(!is_token(b"Bad Name"));
+        assert!(!is_token(b"bad:"));
+        assert!(!is_token(b""));
+    }
+}

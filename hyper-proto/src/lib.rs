@@ -1,0 +1,87 @@
+//! Sans-IO HTTP/1.1: everything about the protocol that can be done with bytes in and bytes
+//! out.
+//!
+//! This crate does **no IO and reads no clock**: no sockets, no threads, no mio, no
+//! `Instant::now()`. The caller owns the buffers and the time; every call that may arm or
+//! fire a deadline takes `now`. That makes it usable under any runtime (a mio loop, blocking
+//! `std::net`, tokio, io_uring, a fuzzer) and testable deterministically.
+//!
+//! ```text
+//!  socket bytes ─▶ [caller's read buffer] ─▶ Conn::recv_head ─▶ Request view (borrowed)
+//!                                         └▶ Conn::recv_body ─▶ body slices (borrowed)
+//!  handler's Next ─▶ Conn::set_next ─▶ interest + deadline (wants_read / poll_timeout)
+//!  response head ─▶ Conn::send_response_head ─┐
+//!  body bytes    ─▶ Conn::frame_body / send_body ─▶ [caller's write buffer] ─▶ socket
+//!  automatic 100 / 4xx answers ─▶ Conn::poll_transmit ┘
+//! ```
+//!
+//! Key types: [`Conn`] (the per-connection state machine, [`Server`] or [`Client`] role),
+//! [`RequestParser`] / [`ResponseParser`] (heads, with the RFC 9112 rules httparse leaves to
+//! us), [`Decoder`] / [`Encoder`] (body framing), [`encode_response_head`] /
+//! [`encode_request_head`], [`Next`], [`Limits`], [`ParseError`] with its status hint.
+//!
+//! # Examples
+//!
+//! A server connection answering one request, all in memory:
+//!
+//! ```
+//! use std::time::Instant;
+//! use http::StatusCode;
+//! use hyper_proto::{BodyKind, Config, Conn, Next, Server};
+//!
+//! let now = Instant::now();
+//! let mut conn = Conn::<Server>::new(Config::default(), now);
+//! let mut input = b"GET /hello HTTP/1.1\r\nHost: example\r\n\r\n".to_vec();
+//! let mut out = Vec::new();
+//!
+//! let head_len = conn.recv_head(now, &input).unwrap().expect("complete head");
+//! assert_eq!(conn.request(&input).path(), "/hello");
+//! input.drain(..head_len);
+//!
+//! conn.send_response_head(now, StatusCode::OK, [], BodyKind::Length(5), None, &mut out).unwrap();
+//! conn.send_body(b"hello", &mut out).unwrap();
+//! conn.set_next(now, Next::end(), &mut out).unwrap();
+//!
+//! assert_eq!(out, b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
+//! assert!(conn.is_idle() && conn.is_keep_alive()); // ready for the next request
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+mod conn;
+mod decode;
+mod encode;
+mod error;
+mod head;
+mod head_encode;
+mod headers;
+mod interop;
+mod limits;
+mod next;
+mod request;
+mod response;
+
+pub use conn::{
+    Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_HEAD_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT,
+};
+pub use decode::{Decoded, Decoder};
+pub use encode::{Encoder, Frame};
+pub use error::{Error, ParseError, TimeoutKind, UserError};
+pub use head::{BodyLength, Headers, MAX_HEADERS_CAP};
+pub use head_encode::{
+    encode_request_head, encode_response_head, BodyKind, DateCache, EncodedHead, RequestLine,
+    ResponseContext,
+};
+pub use interop::header_pairs;
+pub use limits::{
+    Limits, MAX_CHUNK_EXTENSIONS, MAX_HEADERS, MAX_HEAD_SIZE, MAX_TARGET_LEN, MAX_TRAILER_SIZE,
+};
+pub use next::{Interest, Next};
+pub use request::{Request, RequestParser};
+pub use response::{Response, ResponseParser};
+
+/// Internals exposed to the fuzz targets only (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    pub use crate::headers::is_valid_host;
+}

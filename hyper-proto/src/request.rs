@@ -1,0 +1,433 @@
+//! Request heads (server role): parsing with httparse, then the RFC 9112 rules it leaves to us.
+
+use core::fmt;
+
+use http::{Method, Version};
+
+use crate::error::ParseError;
+use crate::head::{
+    classify_version, first_line, header_slots, map_httparse, BodyLength, HeadScanner, HeaderSpan,
+    Headers, Span,
+};
+use crate::headers::{
+    classify, is_valid_host, parse_content_length, ConnectionTokens, Special, TransferCodings,
+};
+use crate::limits::Limits;
+
+/// Parses request heads from a buffer the caller owns, keeping its tables between messages
+/// so that the steady state allocates nothing.
+///
+/// # Examples
+///
+/// ```
+/// use hyper_proto::{BodyLength, Limits, RequestParser};
+///
+/// let mut parser = RequestParser::new(Limits::default());
+/// // Partial head: ask for more bytes.
+/// assert!(parser.parse(b"POST /up HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
+/// let buf = b"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+/// let req = parser.parse(buf).unwrap().unwrap();
+/// assert_eq!(req.method(), "POST");
+/// assert_eq!(req.path(), "/up");
+/// assert_eq!(req.body(), BodyLength::Length(5));
+/// assert_eq!(&buf[req.head_len()..], b"hello");
+/// ```
+#[derive(Debug)]
+pub struct RequestParser {
+    limits: Limits,
+    scanner: HeadScanner,
+    meta: RequestMeta,
+}
+
+/// Everything about a parsed request except the bytes it points into.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestMeta {
+    pub(crate) method: Method,
+    pub(crate) target: Span,
+    pub(crate) version: Version,
+    pub(crate) headers: Vec<HeaderSpan>,
+    pub(crate) head_len: usize,
+    pub(crate) body: BodyLength,
+    pub(crate) keep_alive: bool,
+    pub(crate) expect_continue: bool,
+    pub(crate) upgrade: bool,
+}
+
+impl Default for RequestMeta {
+    fn default() -> Self {
+        Self {
+            method: Method::GET,
+            target: Span::default(),
+            version: Version::HTTP_11,
+            headers: Vec::new(),
+            head_len: 0,
+            body: BodyLength::Empty,
+            keep_alive: true,
+            expect_continue: false,
+            upgrade: false,
+        }
+    }
+}
+
+impl RequestParser {
+    /// A parser applying `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            scanner: HeadScanner::default(),
+            meta: RequestMeta::default(),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Parses the head at the start of `buf`.
+    ///
+    /// Call it again with the same bytes plus new ones after `Ok(None)`: bytes already seen
+    /// are not scanned again. After `Ok(Some(req))` the body (if any) starts at
+    /// `req.head_len()`; call [`RequestParser::reset`] before parsing the next request from a
+    /// new position.
+    ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] for any violation; its `status_hint` is the response to send.
+    pub fn parse<'b>(&'b mut self, buf: &'b [u8]) -> Result<Option<Request<'b>>, ParseError> {
+        if self.parse_meta(buf)? {
+            Ok(Some(Request {
+                buf,
+                meta: &self.meta,
+            }))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The last complete request, viewed over the same `buf` it was parsed from.
+    ///
+    /// # Panics
+    ///
+    /// If `buf` is shorter than the parsed head.
+    pub fn request<'b>(&'b self, buf: &'b [u8]) -> Request<'b> {
+        assert!(
+            buf.len() >= self.meta.head_len,
+            "buffer shorter than the head"
+        );
+        Request {
+            buf,
+            meta: &self.meta,
+        }
+    }
+
+    /// Forgets the partial-head progress; the next call parses a new head.
+    pub fn reset(&mut self) {
+        self.scanner.reset();
+    }
+
+    pub(crate) fn meta(&self) -> &RequestMeta {
+        &self.meta
+    }
+
+    /// Parses into `self.meta`; `Ok(true)` when a head is complete.
+    pub(crate) fn parse_meta(&mut self, buf: &[u8]) -> Result<bool, ParseError> {
+        let limits = self.limits;
+        if !self.scanner.ready(buf) {
+            check_partial(buf, &limits)?;
+            return Ok(false);
+        }
+        let mut slots = header_slots();
+        let max = limits.max_headers.min(slots.len());
+        let mut req = httparse::Request::new(&mut []);
+        let head_len = match req.parse_with_uninit_headers(buf, &mut slots[..max]) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => {
+                self.scanner.partial(buf.len());
+                check_partial(buf, &limits)?;
+                return Ok(false);
+            }
+            Err(e) => return Err(refine_error(buf, e)),
+        };
+        self.scanner.reset();
+        let target = req.path.unwrap_or_default().as_bytes();
+        if target.len() > limits.max_target_len {
+            return Err(ParseError::TargetTooLong);
+        }
+        if head_len > limits.max_head_size {
+            return Err(ParseError::HeadTooLarge);
+        }
+        let method = Method::from_bytes(req.method.unwrap_or_default().as_bytes())
+            .map_err(|_| ParseError::Method)?;
+        let version = if req.version == Some(0) {
+            Version::HTTP_10
+        } else {
+            Version::HTTP_11
+        };
+        check_target(&method, target)?;
+
+        let meta = &mut self.meta;
+        meta.headers.clear();
+        let mut hosts = 0u32;
+        let mut content_length = None;
+        let mut te = TransferCodings::default();
+        let mut conn = ConnectionTokens::default();
+        let mut expect_continue = false;
+        let mut has_upgrade = false;
+        for h in req.headers.iter() {
+            let (name, value) = (h.name.as_bytes(), h.value);
+            meta.headers.push(HeaderSpan {
+                name: Span::of(buf, name),
+                value: Span::of(buf, value),
+            });
+            match classify(name) {
+                Special::Host => {
+                    hosts += 1;
+                    if !is_valid_host(value) {
+                        return Err(ParseError::InvalidHost);
+                    }
+                }
+                Special::ContentLength => parse_content_length(value, &mut content_length)?,
+                Special::TransferEncoding => te.add(value),
+                Special::Connection => conn.add(value),
+                Special::Expect => {
+                    // RFC 9110 §10.1.1: MUST ignore it in an HTTP/1.0 request.
+                    if version == Version::HTTP_11 {
+                        if value.eq_ignore_ascii_case(b"100-continue") {
+                            expect_continue = true;
+                        } else {
+                            return Err(ParseError::UnsupportedExpectation);
+                        }
+                    }
+                }
+                Special::Upgrade => has_upgrade = true,
+                Special::Date | Special::Other => {}
+            }
+        }
+        if hosts > 1 {
+            return Err(ParseError::DuplicateHost);
+        }
+        if hosts == 0 && version == Version::HTTP_11 {
+            return Err(ParseError::MissingHost);
+        }
+        let body = if te.present {
+            if version == Version::HTTP_10 {
+                return Err(ParseError::TransferEncodingHttp10);
+            }
+            if content_length.is_some() {
+                return Err(ParseError::TransferEncodingWithContentLength);
+            }
+            if te.unknown {
+                return Err(ParseError::UnknownTransferCoding);
+            }
+            if !te.is_chunked() {
+                return Err(ParseError::ChunkedNotLast);
+            }
+            BodyLength::Chunked
+        } else {
+            match content_length {
+                None | Some(0) => BodyLength::Empty,
+                Some(n) => BodyLength::Length(n),
+            }
+        };
+        if let (BodyLength::Length(n), Some(max)) = (body, limits.max_body_size) {
+            if n > max {
+                return Err(ParseError::BodyTooLarge);
+            }
+        }
+        meta.method = method;
+        meta.target = Span::of(buf, target);
+        meta.version = version;
+        meta.head_len = head_len;
+        meta.body = body;
+        meta.keep_alive = !conn.close && (version == Version::HTTP_11 || conn.keep_alive);
+        meta.expect_continue = expect_continue && body.has_body();
+        meta.upgrade = conn.upgrade && has_upgrade && version == Version::HTTP_11;
+        Ok(true)
+    }
+}
+
+/// On an incomplete head: fail once it is already larger than the limits allow.
+fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
+    match first_line(buf) {
+        // The request-line alone is past the target limit: 414.
+        None if buf.len() > limits.max_target_len + 64 || buf.len() > limits.max_head_size => {
+            Err(ParseError::TargetTooLong)
+        }
+        Some(line) if line.len() > limits.max_target_len + 64 => {
+            // method SP target SP version: measure the target itself.
+            let target_len = line
+                .split(|&b| b == b' ')
+                .nth(1)
+                .map_or(line.len(), <[u8]>::len);
+            if target_len > limits.max_target_len {
+                Err(ParseError::TargetTooLong)
+            } else {
+                Err(ParseError::HeadTooLarge)
+            }
+        }
+        _ if buf.len() > limits.max_head_size => Err(ParseError::HeadTooLarge),
+        _ => Ok(()),
+    }
+}
+
+/// Turns httparse's coarse errors into the precise ones we answer with.
+fn refine_error(buf: &[u8], e: httparse::Error) -> ParseError {
+    let line = first_line(buf).unwrap_or(buf);
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    let method = parts.next().unwrap_or_default();
+    match e {
+        httparse::Error::Token if crate::headers::is_token(method) => ParseError::Target,
+        httparse::Error::Version => match (parts.next(), parts.next()) {
+            (Some(_), Some(version)) => classify_version(version),
+            _ => ParseError::Version,
+        },
+        e => map_httparse(e),
+    }
+}
+
+/// Checks the request-target form against the method (RFC 9112 §3.2).
+///
+/// ```notrust
+/// request-target = origin-form / absolute-form / authority-form / asterisk-form
+/// ```
+fn check_target(method: &Method, target: &[u8]) -> Result<(), ParseError> {
+    let ok = if method == Method::CONNECT {
+        // authority-form only: host ":" port
+        !target.starts_with(b"/")
+            && target.contains(&b':')
+            && is_valid_host(target)
+            && !target.ends_with(b":")
+    } else {
+        match target.first() {
+            Some(b'/') => true,
+            Some(b'*') => target.len() == 1 && method == Method::OPTIONS,
+            _ => is_absolute_uri(target),
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::Target)
+    }
+}
+
+/// `scheme ":" ...` with `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
+fn is_absolute_uri(target: &[u8]) -> bool {
+    let Some(colon) = target.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let scheme = &target[..colon];
+    scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+/// A parsed request head: a borrowed view of the caller's buffer.
+#[derive(Clone, Copy)]
+pub struct Request<'b> {
+    buf: &'b [u8],
+    meta: &'b RequestMeta,
+}
+
+impl<'b> Request<'b> {
+    /// The method.
+    pub fn method(&self) -> &'b Method {
+        &self.meta.method
+    }
+
+    /// The request-target as sent (origin, absolute, authority or asterisk form).
+    pub fn target(&self) -> &'b str {
+        // httparse checked the target is visible ASCII / UTF-8.
+        core::str::from_utf8(self.meta.target.get(self.buf)).unwrap_or_default()
+    }
+
+    /// The path of the target (for absolute-form, the part after the authority; `*` and
+    /// authority-form targets are returned whole).
+    pub fn path(&self) -> &'b str {
+        let t = self.target();
+        let t = t.split_once('?').map_or(t, |(p, _)| p);
+        if t.starts_with('/') || *self.method() == Method::CONNECT || t == "*" {
+            return t;
+        }
+        match t.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+            None => t,
+        }
+    }
+
+    /// The query string after `?`, if any.
+    pub fn query(&self) -> Option<&'b str> {
+        self.target().split_once('?').map(|(_, q)| q)
+    }
+
+    /// `HTTP/1.0` or `HTTP/1.1`.
+    pub fn version(&self) -> Version {
+        self.meta.version
+    }
+
+    /// The header fields, in order, looked up case-insensitively.
+    pub fn headers(&self) -> Headers<'b> {
+        Headers {
+            buf: self.buf,
+            spans: &self.meta.headers,
+        }
+    }
+
+    /// How the body is delimited.
+    pub fn body(&self) -> BodyLength {
+        self.meta.body
+    }
+
+    /// The declared `Content-Length`, when the body is length-delimited (0 for none).
+    pub fn content_length(&self) -> Option<u64> {
+        match self.meta.body {
+            BodyLength::Empty => Some(0),
+            BodyLength::Length(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Whether a body follows the head.
+    pub fn has_body(&self) -> bool {
+        self.meta.body.has_body()
+    }
+
+    /// Bytes from the start of the buffer to the end of the head: the body starts here.
+    pub fn head_len(&self) -> usize {
+        self.meta.head_len
+    }
+
+    /// Whether the client allows the connection to stay open after this exchange.
+    pub fn keep_alive(&self) -> bool {
+        self.meta.keep_alive
+    }
+
+    /// Whether the client sent `Expect: 100-continue` (HTTP/1.1, with a body).
+    pub fn expects_continue(&self) -> bool {
+        self.meta.expect_continue
+    }
+
+    /// Whether the client asks to switch protocols (`Connection: upgrade` plus `Upgrade`).
+    pub fn is_upgrade(&self) -> bool {
+        self.meta.upgrade
+    }
+
+    /// Whether this is a `CONNECT` request (the connection becomes a tunnel on 2xx).
+    pub fn is_connect(&self) -> bool {
+        self.meta.method == Method::CONNECT
+    }
+}
+
+impl fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", self.method())
+            .field("target", &self.target())
+            .field("version", &self.version())
+            .field("headers", &self.headers())
+            .field("body", &self.body())
+            .finish()
+    }
+}
