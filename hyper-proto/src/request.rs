@@ -6,8 +6,8 @@ use http::{Method, Version};
 
 use crate::error::ParseError;
 use crate::head::{
-    classify_version, first_line, header_slots, map_httparse, BodyLength, HeadScanner, HeaderSpan,
-    Headers, Span,
+    classify_version, first_line, header_slots, is_version_prefix, map_httparse, skip_empty_lines,
+    BodyLength, HeadScanner, HeaderSpan, Headers, Span,
 };
 use crate::headers::{
     classify, is_valid_host, parse_content_length, ConnectionTokens, Special, TransferCodings,
@@ -143,6 +143,18 @@ impl RequestParser {
         let head_len = match req.parse_with_uninit_headers(buf, &mut slots[..max]) {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => {
+                self.scanner.partial(buf.len());
+                check_partial(buf, &limits)?;
+                return Ok(false);
+            }
+            Err(httparse::Error::Version) if first_line(buf).is_none() => {
+                // The version token is cut off: 400 or 505 depends on what follows.
+                let line = skip_empty_lines(buf);
+                let version = line.splitn(3, |&b| b == b' ').nth(2).unwrap_or_default();
+                let version = version.strip_suffix(b"\r").unwrap_or(version);
+                if !is_version_prefix(version) {
+                    return Err(classify_version(version));
+                }
                 self.scanner.partial(buf.len());
                 check_partial(buf, &limits)?;
                 return Ok(false);

@@ -6,8 +6,8 @@ use http::{Method, StatusCode, Version};
 
 use crate::error::ParseError;
 use crate::head::{
-    classify_version, first_line, header_slots, map_httparse, BodyLength, HeadScanner, HeaderSpan,
-    Headers, Span,
+    classify_version, first_line, header_slots, is_version_prefix, map_httparse, skip_empty_lines,
+    BodyLength, HeadScanner, HeaderSpan, Headers, Span,
 };
 use crate::headers::{classify, parse_content_length, ConnectionTokens, Special, TransferCodings};
 use crate::limits::Limits;
