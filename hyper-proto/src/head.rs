@@ -48,6 +48,10 @@ impl Span {
     /// The range of `part` inside `buf`. `part` must be a subslice of `buf`.
     #[inline]
     pub(crate) fn of(buf: &[u8], part: &[u8]) -> Self {
+        if part.is_empty() {
+            // httparse hands out static empty strings (an empty reason phrase).
+            return Self::default();
+        }
         let start = part.as_ptr() as usize - buf.as_ptr() as usize;
         Self {
             start: start as u32,

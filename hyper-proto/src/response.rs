@@ -137,8 +137,18 @@ impl ResponseParser {
                     return check_partial(buf, &limits).map(|()| false);
                 }
                 Err(httparse::Error::Version) => {
-                    let line = first_line(buf).unwrap_or(buf);
-                    let version = line.split(|&b| b == b' ').next().unwrap_or_default();
+                    let line = first_line(buf);
+                    let version = line
+                        .unwrap_or_else(|| skip_empty_lines(buf))
+                        .split(|&b| b == b' ')
+                        .next()
+                        .unwrap_or_default();
+                    let version = version.strip_suffix(b"\r").unwrap_or(version);
+                    if line.is_none() && is_version_prefix(version) {
+                        // Cut off: 400 or 505 depends on what follows.
+                        self.scanner.partial(buf.len());
+                        return check_partial(buf, &limits).map(|()| false);
+                    }
                     return Err(classify_version(version));
                 }
                 Err(e) => return Err(map_httparse(e)),
