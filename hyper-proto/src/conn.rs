@@ -434,6 +434,13 @@ impl<R: Role> Conn<R> {
     }
 
     fn end_exchange(&mut self, now: Instant, out: &mut Vec<u8>) -> Result<(), Error> {
+        if matches!(
+            (&self.reading, &self.writing),
+            (Reading::Init, Writing::Init)
+        ) {
+            // The exchange already completed on its own (or none started): nothing to end.
+            return Ok(());
+        }
         let mut result = Ok(());
         match &mut self.writing {
             Writing::Body(enc) => match enc.finish(out) {

@@ -142,6 +142,10 @@ pub(crate) struct HeadScanner {
     scanned: usize,
     /// httparse already said "partial" once for this head.
     tried: bool,
+    /// The request-line was found complete and checked against the target limit.
+    pub(crate) line_done: bool,
+    /// Bytes before this offset hold no LF ending the request-line.
+    pub(crate) line_scanned: usize,
 }
 
 impl HeadScanner {

@@ -134,7 +134,7 @@ impl RequestParser {
     pub(crate) fn parse_meta(&mut self, buf: &[u8]) -> Result<bool, ParseError> {
         let limits = self.limits;
         if !self.scanner.ready(buf) {
-            check_partial(buf, &limits)?;
+            check_partial(buf, &limits, &mut self.scanner)?;
             return Ok(false);
         }
         let mut slots = header_slots();
@@ -144,7 +144,7 @@ impl RequestParser {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => {
                 self.scanner.partial(buf.len());
-                check_partial(buf, &limits)?;
+                check_partial(buf, &limits, &mut self.scanner)?;
                 return Ok(false);
             }
             Err(httparse::Error::Version) if first_line(buf).is_none() => {
@@ -156,7 +156,7 @@ impl RequestParser {
                     return Err(classify_version(version));
                 }
                 self.scanner.partial(buf.len());
-                check_partial(buf, &limits)?;
+                check_partial(buf, &limits, &mut self.scanner)?;
                 return Ok(false);
             }
             Err(e) => return Err(refine_error(buf, e)),
@@ -259,28 +259,43 @@ impl RequestParser {
     }
 }
 
-/// On an incomplete head: fail once it is already larger than the limits allow.
-fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
-    match first_line(buf) {
-        // The request-line alone is past the target limit: 414.
-        None if buf.len() > limits.max_target_len + 64 || buf.len() > limits.max_head_size => {
-            Err(ParseError::TargetTooLong)
-        }
-        Some(line) if line.len() > limits.max_target_len + 64 => {
-            // method SP target SP version: measure the target itself.
-            let target_len = line
-                .split(|&b| b == b' ')
-                .nth(1)
-                .map_or(line.len(), <[u8]>::len);
-            if target_len > limits.max_target_len {
-                Err(ParseError::TargetTooLong)
-            } else {
-                Err(ParseError::HeadTooLarge)
+/// On an incomplete head: fail once it is already larger than the limits allow, telling a
+/// target that is too long (414) from a head that is (431). The request-line is searched
+/// for once across calls, resuming where the last call stopped.
+fn check_partial(buf: &[u8], limits: &Limits, scanner: &mut HeadScanner) -> Result<(), ParseError> {
+    if !scanner.line_done {
+        let start = buf.len() - skip_empty_lines(buf).len();
+        let from = scanner.line_scanned.max(start);
+        match buf[from..].iter().position(|&b| b == b'\n') {
+            Some(pos) => {
+                scanner.line_done = true;
+                let line = &buf[start..from + pos];
+                let target = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
+                if target.len() > limits.max_target_len {
+                    return Err(ParseError::TargetTooLong);
+                }
+            }
+            None => {
+                scanner.line_scanned = buf.len();
+                let line = &buf[start..];
+                // Methods are short: look for the space after one in the first 32 bytes.
+                let head = &line[..line.len().min(32)];
+                let target_so_far = head
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .map_or(line.len(), |sp| line.len() - sp - 1);
+                // Leave room for " HTTP/1.1\r".
+                if target_so_far > limits.max_target_len + 10 || buf.len() > limits.max_head_size {
+                    return Err(ParseError::TargetTooLong);
+                }
+                return Ok(());
             }
         }
-        _ if buf.len() > limits.max_head_size => Err(ParseError::HeadTooLarge),
-        _ => Ok(()),
     }
+    if buf.len() > limits.max_head_size {
+        return Err(ParseError::HeadTooLarge);
+    }
+    Ok(())
 }
 
 /// Turns httparse's coarse errors into the precise ones we answer with.
