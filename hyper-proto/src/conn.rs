@@ -720,11 +720,14 @@ impl Conn<Server> {
             Ok(false) => {
                 if !buf.is_empty() && !self.head_started {
                     self.head_started = true;
-                    self.deadline = self
-                        .config
-                        .head_timeout
-                        .map(|d| (now + d, TimeoutKind::HeadRead))
-                        .or(self.deadline.filter(|(_, k)| *k == TimeoutKind::HeadRead));
+                    // A new connection's head timeout runs from accept; an idle keep-alive
+                    // connection's from the first byte of its next head.
+                    if !matches!(self.deadline, Some((_, TimeoutKind::HeadRead))) {
+                        self.deadline = self
+                            .config
+                            .head_timeout
+                            .map(|d| (now + d, TimeoutKind::HeadRead));
+                    }
                 }
                 return Ok(None);
             }

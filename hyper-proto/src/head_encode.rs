@@ -500,7 +500,15 @@ mod tests {
             ..Default::default()
         };
         let d = ResponseContext::default();
-        let cases: &[(u16, BodyKind, ResponseContext, &[(&str, &str)], &str, bool)] = &[
+        type Case = (
+            u16,
+            BodyKind,
+            ResponseContext,
+            &'static [(&'static str, &'static str)],
+            &'static str,
+            bool,
+        );
+        let cases: &[Case] = &[
             (
                 200,
                 BodyKind::Length(5),

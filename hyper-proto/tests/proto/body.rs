@@ -51,6 +51,9 @@ fn feed(mut dec: Decoder, input: &[u8], pieces: &[usize]) -> Result<Option<Out>,
     }
 }
 
+/// An input and its decoded body, or the error it must give.
+type Case = (&'static [u8], Result<&'static [u8], ParseError>);
+
 fn chunked(limits: &Limits) -> Decoder {
     Decoder::new(BodyLength::Chunked, limits)
 }
@@ -94,7 +97,7 @@ fn check(input: &[u8], want: Result<&[u8], ParseError>, limits: &Limits) {
 #[test]
 fn chunked_table() {
     let limits = Limits::default();
-    let cases: &[(&[u8], Result<&[u8], ParseError>)] = &[
+    let cases: &[Case] = &[
         (b"3\r\nfoo\r\n0\r\n\r\n", Ok(b"foo")),
         (b"3\r\nfoo\r\n4\r\nbarz\r\n0\r\n\r\n", Ok(b"foobarz")),
         (b"A\r\n0123456789\r\n0\r\n\r\n", Ok(b"0123456789")),
