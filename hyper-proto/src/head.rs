@@ -214,12 +214,12 @@ pub(crate) fn classify_version(version: &[u8]) -> ParseError {
     }
 }
 
-/// Whether `version` could still grow into a well-formed `HTTP/x.y` (it is a proper prefix
-/// of one): httparse rejects `HTTP/2` before seeing the rest, but the answer (400 or 505)
-/// depends on the bytes still to come.
+/// Whether `version`, cut off by the end of the buffer, could still grow into a
+/// well-formed `HTTP/x.y` line ending: httparse rejects `HTTP/2` before seeing the rest,
+/// but the answer (400 or 505) depends on the bytes still to come.
 pub(crate) fn is_version_prefix(version: &[u8]) -> bool {
-    const SHAPE: &[u8] = b"HTTP/0.0";
-    version.len() < SHAPE.len()
+    const SHAPE: &[u8] = b"HTTP/0.0\r";
+    version.len() <= SHAPE.len()
         && version.iter().zip(SHAPE).all(|(&b, &s)| {
             if s == b'0' {
                 b.is_ascii_digit()

@@ -79,9 +79,3 @@ pub use limits::{
 pub use next::{Interest, Next};
 pub use request::{Request, RequestParser};
 pub use response::{Response, ResponseParser};
-
-/// Internals exposed to the fuzz targets only (`--cfg fuzzing`).
-#[cfg(fuzzing)]
-pub mod fuzzing {
-    pub use crate::headers::is_valid_host;
-}

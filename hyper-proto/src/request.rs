@@ -151,7 +151,6 @@ impl RequestParser {
                 // The version token is cut off: 400 or 505 depends on what follows.
                 let line = skip_empty_lines(buf);
                 let version = line.splitn(3, |&b| b == b' ').nth(2).unwrap_or_default();
-                let version = version.strip_suffix(b"\r").unwrap_or(version);
                 if !is_version_prefix(version) {
                     return Err(classify_version(version));
                 }
@@ -300,15 +299,17 @@ fn check_partial(buf: &[u8], limits: &Limits, scanner: &mut HeadScanner) -> Resu
 
 /// Turns httparse's coarse errors into the precise ones we answer with.
 fn refine_error(buf: &[u8], e: httparse::Error) -> ParseError {
-    let line = first_line(buf).unwrap_or(buf);
-    let mut parts = line.splitn(3, |&b| b == b' ');
-    let method = parts.next().unwrap_or_default();
+    let line = first_line(buf).unwrap_or_else(|| skip_empty_lines(buf));
     match e {
-        httparse::Error::Token if crate::headers::is_token(method) => ParseError::Target,
-        httparse::Error::Version => match (parts.next(), parts.next()) {
-            (Some(_), Some(version)) => classify_version(version),
-            _ => ParseError::Version,
+        // A bad token: in the method when no space follows a valid one, else in the target.
+        httparse::Error::Token => match line.iter().position(|&b| b == b' ') {
+            Some(sp) if crate::headers::is_token(&line[..sp]) => ParseError::Target,
+            _ => ParseError::Method,
         },
+        httparse::Error::Version => {
+            let version = line.splitn(3, |&b| b == b' ').nth(2).unwrap_or_default();
+            classify_version(version)
+        }
         e => map_httparse(e),
     }
 }

@@ -143,8 +143,8 @@ impl ResponseParser {
                         .split(|&b| b == b' ')
                         .next()
                         .unwrap_or_default();
-                    let version = version.strip_suffix(b"\r").unwrap_or(version);
-                    if line.is_none() && is_version_prefix(version) {
+                    let at_end = version.len() == skip_empty_lines(buf).len();
+                    if line.is_none() && at_end && is_version_prefix(version) {
                         // Cut off: 400 or 505 depends on what follows.
                         self.scanner.partial(buf.len());
                         return check_partial(buf, &limits).map(|()| false);
