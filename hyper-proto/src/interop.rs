@@ -6,6 +6,11 @@
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Uri};
 
+use crate::error::UserError;
+use crate::head_encode::{
+    encode_request_head, encode_response_head, BodyKind, DateCache, EncodedHead, RequestLine,
+    ResponseContext,
+};
 use crate::request::Request;
 use crate::response::Response;
 
@@ -86,4 +91,81 @@ impl Response<'_> {
 pub fn header_pairs(map: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8])> {
     map.iter()
         .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()))
+}
+
+/// Encodes the head of an `http::Response<()>` (status and headers; framing from `body`).
+///
+/// # Errors
+///
+/// As [`encode_response_head`].
+///
+/// # Examples
+///
+/// ```
+/// use hyper_proto::{encode_http_response, BodyKind, ResponseContext};
+/// let res = http::Response::builder().status(404).header("x-a", "1").body(()).unwrap();
+/// let mut out = Vec::new();
+/// let _ = encode_http_response(&mut out, &res, BodyKind::Empty, &ResponseContext::default(), None).unwrap();
+/// assert_eq!(out, b"HTTP/1.1 404 Not Found\r\nx-a: 1\r\ncontent-length: 0\r\n\r\n");
+/// ```
+pub fn encode_http_response(
+    out: &mut Vec<u8>,
+    res: &http::Response<()>,
+    body: BodyKind,
+    ctx: &ResponseContext,
+    date: Option<&DateCache>,
+) -> Result<EncodedHead, UserError> {
+    encode_response_head(
+        out,
+        res.status(),
+        header_pairs(res.headers()),
+        body,
+        ctx,
+        date,
+    )
+}
+
+/// Encodes the head of an `http::Request<()>`: the target is the URI's path and query, the
+/// `Host` its authority unless the headers carry one.
+///
+/// # Errors
+///
+/// As [`encode_request_head`]; [`UserError::InvalidHeaderValue`] when the URI has no
+/// authority and the headers no `Host`.
+///
+/// # Examples
+///
+/// ```
+/// use hyper_proto::{encode_http_request, BodyKind};
+/// let req = http::Request::post("http://example.com:8080/submit?x=1").body(()).unwrap();
+/// let mut out = Vec::new();
+/// let _ = encode_http_request(&mut out, &req, BodyKind::Length(2), false, true).unwrap();
+/// assert_eq!(out, b"POST /submit?x=1 HTTP/1.1\r\nhost: example.com:8080\r\ncontent-length: 2\r\n\r\n");
+/// ```
+pub fn encode_http_request(
+    out: &mut Vec<u8>,
+    req: &http::Request<()>,
+    body: BodyKind,
+    expect_continue: bool,
+    keep_alive: bool,
+) -> Result<EncodedHead, UserError> {
+    let uri = req.uri();
+    let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let host = uri.authority().map_or("", |a| a.as_str());
+    if host.is_empty() && !req.headers().contains_key(http::header::HOST) {
+        return Err(UserError::InvalidHeaderValue);
+    }
+    let line = RequestLine {
+        method: req.method(),
+        target: target.as_bytes(),
+        host: host.as_bytes(),
+    };
+    encode_request_head(
+        out,
+        &line,
+        header_pairs(req.headers()),
+        body,
+        expect_continue,
+        keep_alive,
+    )
 }

@@ -72,7 +72,7 @@ pub use head_encode::{
     encode_request_head, encode_response_head, BodyKind, DateCache, EncodedHead, RequestLine,
     ResponseContext,
 };
-pub use interop::header_pairs;
+pub use interop::{encode_http_request, encode_http_response, header_pairs};
 pub use limits::{
     Limits, MAX_CHUNK_EXTENSIONS, MAX_HEADERS, MAX_HEAD_SIZE, MAX_TARGET_LEN, MAX_TRAILER_SIZE,
 };

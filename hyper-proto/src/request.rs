@@ -385,6 +385,34 @@ impl<'b> Request<'b> {
         }
     }
 
+    /// The authority the request is for: the target's own for absolute-form and
+    /// authority-form targets (RFC 9112 §3.2.2: a server MUST then ignore `Host`), the
+    /// `Host` value otherwise. `None` for an HTTP/1.0 request without `Host`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyper_proto::{Limits, RequestParser};
+    /// let mut parser = RequestParser::new(Limits::default());
+    /// let req = parser.parse(b"GET http://a.example:81/x HTTP/1.1\r\nHost: b\r\n\r\n").unwrap().unwrap();
+    /// assert_eq!(req.authority(), Some("a.example:81"));
+    /// ```
+    pub fn authority(&self) -> Option<&'b str> {
+        let t = self.target();
+        if *self.method() == Method::CONNECT {
+            return Some(t);
+        }
+        if let Some((_, rest)) = t.split_once("://") {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..end];
+            // Drop any userinfo.
+            return Some(authority.rsplit_once('@').map_or(authority, |(_, h)| h));
+        }
+        self.headers()
+            .get("host")
+            .and_then(|h| core::str::from_utf8(h).ok())
+    }
+
     /// The query string after `?`, if any.
     pub fn query(&self) -> Option<&'b str> {
         self.target().split_once('?').map(|(_, q)| q)

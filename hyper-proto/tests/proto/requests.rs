@@ -712,3 +712,28 @@ fn parser_reused_across_messages() {
     assert_eq!(req.path(), "/b");
     assert_eq!(req.headers().len(), 1);
 }
+
+#[test]
+fn authority_prefers_absolute_target() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("GET / HTTP/1.1\r\nHost: h:1\r\n\r\n", Some("h:1")),
+        (
+            "GET http://a.example/x HTTP/1.1\r\nHost: other\r\n\r\n",
+            Some("a.example"),
+        ),
+        (
+            "GET http://u:p@a.example:8/x?y HTTP/1.1\r\nHost: other\r\n\r\n",
+            Some("a.example:8"),
+        ),
+        (
+            "CONNECT c.example:443 HTTP/1.1\r\nHost: c.example:443\r\n\r\n",
+            Some("c.example:443"),
+        ),
+        ("GET / HTTP/1.0\r\n\r\n", None),
+    ];
+    for (input, want) in cases {
+        let mut parser = RequestParser::new(Limits::default());
+        let req = parser.parse(input.as_bytes()).unwrap().unwrap();
+        assert_eq!(req.authority(), *want, "{input:?}");
+    }
+}
