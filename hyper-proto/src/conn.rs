@@ -26,6 +26,9 @@
 //!   of a head or body, or bad bytes after the response started, close silently.
 //! - `Expect: 100-continue`: the server writes `100 Continue` the first time the handler asks
 //!   to read the body, and never if the response head goes first.
+//! - `101 Switching Protocols` (only in answer to an upgrade request) and a 2xx answer to
+//!   `CONNECT` end HTTP/1.1 on the connection: [`Conn::is_upgraded`] turns true and the
+//!   caller hands the transport, with the bytes left in its read buffer, to the new protocol.
 //! - Deadlines: a new server connection has the head-read timeout; an idle keep-alive
 //!   connection the idle timeout until its next head starts, then the head-read timeout; while
 //!   a handler owns the exchange, the timeout of its last [`Next`]. Time is always passed in.
@@ -166,6 +169,9 @@ pub struct ServerData {
     /// The request being answered: version, HEAD, expect-continue.
     version: Version,
     head_request: bool,
+    /// The request asked to switch protocols / was CONNECT.
+    upgrade_requested: bool,
+    connect: bool,
     continue_state: Continue,
 }
 
@@ -185,6 +191,8 @@ impl Role for Server {
             parser: RequestParser::new(limits),
             version: Version::HTTP_11,
             head_request: false,
+            upgrade_requested: false,
+            connect: false,
             continue_state: Continue::None,
         }
     }
@@ -269,6 +277,9 @@ pub struct Conn<R: Role> {
     pending: Pending,
     /// Bytes of the current head seen so far, to arm the head timeout once.
     head_started: bool,
+    /// The connection left HTTP/1.1 (101, or a 2xx to CONNECT): the bytes that follow
+    /// belong to another protocol or a tunnel.
+    upgraded: bool,
     exchanges: u64,
     _role: PhantomData<R>,
 }
@@ -302,6 +313,7 @@ impl<R: Role> Conn<R> {
             deadline: None,
             pending: Pending::None,
             head_started: false,
+            upgraded: false,
             exchanges: 0,
             _role: PhantomData,
         }
@@ -313,8 +325,24 @@ impl<R: Role> Conn<R> {
     }
 
     /// Whether the connection is finished: flush what was written, then close the socket.
+    /// (An upgraded connection is not closed: see [`Conn::is_upgraded`].)
     pub fn is_closed(&self) -> bool {
-        matches!(self.reading, Reading::Closed) && matches!(self.writing, Writing::Closed)
+        matches!(self.reading, Reading::Closed)
+            && matches!(self.writing, Writing::Closed)
+            && !self.upgraded
+    }
+
+    /// Whether the connection switched protocols (`101 Switching Protocols`) or became a
+    /// `CONNECT` tunnel. HTTP/1.1 is over: flush what was written, then hand the transport
+    /// and any bytes still in the read buffer to whatever speaks the new protocol.
+    pub fn is_upgraded(&self) -> bool {
+        self.upgraded
+    }
+
+    /// Leaves HTTP/1.1 for good.
+    fn upgrade(&mut self) {
+        self.close();
+        self.upgraded = true;
     }
 
     /// Whether another exchange may follow the current one.
@@ -738,6 +766,8 @@ impl Conn<Server> {
         self.keep_alive &= meta.keep_alive;
         self.data.version = meta.version;
         self.data.head_request = meta.method == Method::HEAD;
+        self.data.upgrade_requested = meta.upgrade;
+        self.data.connect = meta.method == Method::CONNECT;
         self.data.continue_state = if meta.expect_continue {
             Continue::Expected
         } else {
@@ -778,9 +808,10 @@ impl Conn<Server> {
         date: Option<&DateCache>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        let switching = status == StatusCode::SWITCHING_PROTOCOLS;
         if !matches!(self.writing, Writing::Init)
             || matches!(self.reading, Reading::Init | Reading::Closed)
-            || status.is_informational()
+            || (status.is_informational() && !(switching && self.data.upgrade_requested))
         {
             return Err(UserError::InvalidState.into());
         }
@@ -793,8 +824,13 @@ impl Conn<Server> {
             head_request: self.data.head_request,
             version: self.data.version,
             keep_alive: self.keep_alive,
+            connect_request: self.data.connect,
         };
         let head = encode_response_head(out, status, headers, body, &ctx, date)?;
+        if switching || (self.data.connect && status.is_success()) {
+            self.upgrade();
+            return Ok(());
+        }
         self.start_writing(head, now);
         Ok(())
     }
@@ -950,7 +986,8 @@ impl Conn<Client> {
         self.keep_alive &= meta.keep_alive;
         if meta.upgrade {
             // The bytes after the head are another protocol: no further HTTP/1.1 exchange.
-            self.keep_alive = false;
+            self.upgrade();
+            return Ok(Some(head_len));
         }
         let body = meta.body;
         if matches!(self.writing, Writing::Body(_)) {

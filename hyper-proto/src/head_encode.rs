@@ -32,6 +32,8 @@ pub struct ResponseContext {
     pub version: Version,
     /// The connection may stay open after this response.
     pub keep_alive: bool,
+    /// The request was `CONNECT`: a 2xx answer opens a tunnel and carries no framing.
+    pub connect_request: bool,
 }
 
 impl Default for ResponseContext {
@@ -40,6 +42,7 @@ impl Default for ResponseContext {
             head_request: false,
             version: Version::HTTP_11,
             keep_alive: true,
+            connect_request: false,
         }
     }
 }
@@ -170,8 +173,10 @@ fn encode_response_inner<'h>(
     let mut keep_alive = ctx.keep_alive && !conn.close;
     let informational = status.is_informational();
     let no_body = ctx.head_request || informational || code == 204 || code == 304;
+    let tunnel = ctx.connect_request && status.is_success();
     let encoder = match body {
-        _ if informational || code == 204 => Encoder::discard(),
+        // RFC 9110 §9.3.6: a 2xx to CONNECT has no content and no framing headers.
+        _ if informational || code == 204 || tunnel => Encoder::discard(),
         _ if code == 304 => Encoder::discard(),
         BodyKind::Empty | BodyKind::Length(0) => {
             out.extend_from_slice(b"content-length: 0\r\n");
