@@ -1,0 +1,168 @@
+//! [`Control`]: wakes a waiting connection from any thread.
+
+use core::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use hyper_proto::Next;
+
+use crate::token::ConnId;
+
+/// What other threads send a loop besides `Control::ready`.
+pub(crate) enum Cmd<M> {
+    /// A message for the loop's driver (a new client request, a DNS answer...).
+    User(M),
+    /// Stop accepting, finish what is in flight, close everything at the deadline.
+    Stop(Option<std::time::Instant>),
+}
+
+/// The non-generic state shared by a loop, its [`Control`]s and its handles.
+pub(crate) struct Core {
+    pub(crate) waker: mio::Waker,
+    /// A wake is pending: further senders skip the syscall (coalescing).
+    pub(crate) awake: AtomicBool,
+    /// The current generation of every slot; a `ConnId` is alive while they match (the
+    /// loop bumps a slot's generation when its connection is removed).
+    pub(crate) gens: Box<[AtomicU32]>,
+    pub(crate) stopped: AtomicBool,
+    pub(crate) ready_tx: Sender<(ConnId, Next)>,
+    /// Wake syscalls made, for tests and stats.
+    pub(crate) wakes: AtomicU64,
+}
+
+impl Core {
+    pub(crate) fn new(waker: mio::Waker, capacity: usize) -> (Arc<Self>, Receiver<(ConnId, Next)>) {
+        let (ready_tx, rx) = crossbeam_channel::unbounded();
+        let gens = (0..capacity).map(|_| AtomicU32::new(0)).collect();
+        let core = Arc::new(Self {
+            waker,
+            awake: AtomicBool::new(false),
+            gens,
+            stopped: AtomicBool::new(false),
+            ready_tx,
+            wakes: AtomicU64::new(0),
+        });
+        (core, rx)
+    }
+
+    /// Wakes the loop unless a wake is already pending.
+    pub(crate) fn wake(&self) -> Result<(), SendError> {
+        if !self.awake.swap(true, Ordering::AcqRel) {
+            self.wakes.fetch_add(1, Ordering::Relaxed);
+            self.waker.wake().map_err(|_| SendError::Stopped)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_alive(&self, id: ConnId) -> bool {
+        self.gens
+            .get(id.key as usize)
+            .is_some_and(|g| g.load(Ordering::Acquire) == id.gen)
+    }
+
+    fn ready(&self, id: ConnId, next: Next) -> Result<(), SendError> {
+        if self.stopped.load(Ordering::Acquire) {
+            return Err(SendError::Stopped);
+        }
+        if !self.is_alive(id) {
+            return Err(SendError::Gone);
+        }
+        match self.ready_tx.try_send((id, next)) {
+            Ok(()) => self.wake(),
+            Err(TrySendError::Disconnected(_)) => Err(SendError::Stopped),
+            Err(TrySendError::Full(_)) => unreachable!("unbounded channel"),
+        }
+    }
+}
+
+/// Why a message could not be delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The connection this `Control` belonged to is closed (its slot may serve another
+    /// connection now, which is never touched).
+    Gone,
+    /// The loop has stopped.
+    Stopped,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Gone => "connection is gone",
+            Self::Stopped => "event loop has stopped",
+        })
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// A handle to one connection, given to its handler, that wakes it from any thread.
+///
+/// `ctrl.ready(next)` queues `next` for the connection and wakes its loop; the loop applies
+/// it on its own thread as if the handler had returned it. Cloning costs an atomic
+/// increment and never allocates; a burst of `ready` calls costs one wake-up syscall.
+///
+/// # Examples
+///
+/// The seed's database example: the handler returns `Next::wait()`, a worker answers later.
+///
+/// ```no_run
+/// # #[allow(dead_code)]
+/// # fn example(ctrl: hyper_net::Control) {
+/// use hyper_proto::Next;
+/// let worker_ctrl = ctrl.clone();
+/// std::thread::spawn(move || {
+///     // ... look the user up ...
+///     if worker_ctrl.ready(Next::write()).is_err() {
+///         // The client went away meanwhile: nothing to do.
+///     }
+/// });
+/// # }
+/// ```
+pub struct Control {
+    core: Arc<Core>,
+    id: ConnId,
+}
+
+impl Control {
+    pub(crate) fn new(core: Arc<Core>, id: ConnId) -> Self {
+        Self { core, id }
+    }
+
+    /// Applies `next` to the connection, on its loop's thread, as soon as the loop wakes.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Gone`] if the connection has closed, [`SendError::Stopped`] if the loop
+    /// has. Neither touches any other connection.
+    pub fn ready(&self, next: Next) -> Result<(), SendError> {
+        self.core.ready(self.id, next)
+    }
+
+    /// Whether the connection is still open (it may close right after this returns).
+    pub fn is_alive(&self) -> bool {
+        self.core.is_alive(self.id)
+    }
+
+    /// The connection this handle belongs to.
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+}
+
+impl Clone for Control {
+    fn clone(&self) -> Self {
+        Self {
+            core: Arc::clone(&self.core),
+            id: self.id,
+        }
+    }
+}
+
+impl fmt::Debug for Control {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Control").field("id", &self.id).finish()
+    }
+}

@@ -1,0 +1,39 @@
+//! The mio event loop under hyper-next: non-blocking sockets, a slab of connections, a
+//! timer wheel, `Control` wakeups from any thread, and a per-loop buffer pool.
+//!
+//! This crate knows no HTTP. A [`Driver`] (the server or client role, implemented by
+//! `hyper-server` / `hyper-client`, or by a test) runs on each connection; the loop calls it
+//! with static dispatch when a connection is readable, writable, timed out or woken, and
+//! does the socket work around it:
+//!
+//! ```text
+//!   epoll ──▶ EventLoop::turn ──▶ Driver::ready(conn, &mut Io, Why) ──▶ Step
+//!                 │                      │ Io::read / buffered / consume
+//!                 │                      │ Io::write_buf / write_vectored
+//!                 ├─ flush write buffer ◀┘
+//!                 ├─ register exactly the interest the Step asks for
+//!                 ├─ arm the Step's deadline in the timer wheel
+//!   Control::ready(next) (any thread) ──▶ channel + one coalesced wake ──▶ Why::Woken(next)
+//! ```
+//!
+//! Tokens carry a slab key and a generation, so a late event or a stale [`Control`] never
+//! reaches a connection that reused the slot. Buffers go back to the pool when a turn leaves
+//! them empty: an idle keep-alive connection holds none.
+#![doc(test(attr(deny(warnings))))]
+
+mod buf;
+mod control;
+mod event_loop;
+mod threads;
+mod timer;
+mod token;
+mod transport;
+
+pub use control::{Control, SendError};
+pub use event_loop::{bind, Closed, Config, Cx, Driver, EventLoop, Io, LoopHandle, Step, Why};
+pub use threads::{spawn_loops, Loops};
+pub use token::ConnId;
+pub use transport::{Blocked, Transport};
+
+/// Re-exported so drivers name the same types.
+pub use mio::net::TcpStream;

@@ -1,0 +1,131 @@
+//! Many cores: N loops on N threads, each with its own `SO_REUSEPORT` listener.
+
+use std::io;
+use std::net::SocketAddr;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crate::event_loop::{Config, Driver, EventLoop, LoopHandle};
+
+/// Running loops started by [`spawn_loops`].
+#[derive(Debug)]
+pub struct Loops<M> {
+    addr: SocketAddr,
+    handles: Vec<LoopHandle<M>>,
+    threads: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl<M: Send> Loops<M> {
+    /// The address the loops listen on (with the port the OS chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// One handle per loop.
+    pub fn handles(&self) -> &[LoopHandle<M>] {
+        &self.handles
+    }
+
+    /// Stops every loop (see [`LoopHandle::stop`]) and waits for their threads.
+    ///
+    /// # Errors
+    ///
+    /// The first error a loop ended with.
+    pub fn stop(self, deadline: Option<Instant>) -> io::Result<()> {
+        for h in &self.handles {
+            let _ = h.stop(deadline);
+        }
+        self.join()
+    }
+
+    /// Waits for every loop thread to end.
+    ///
+    /// # Errors
+    ///
+    /// The first error a loop ended with (a panic in a loop thread is reported as an error).
+    pub fn join(self) -> io::Result<()> {
+        let mut result = Ok(());
+        for t in self.threads {
+            let r = t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("event loop thread panicked")));
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    }
+}
+
+/// Starts `n` loops on `n` threads, each listening on `addr` with its own `SO_REUSEPORT`
+/// socket (the kernel spreads connections over them), each running the driver `make(i)`.
+///
+/// # Errors
+///
+/// Binding or creating a loop failed (nothing is left running then).
+pub fn spawn_loops<D, F>(
+    n: usize,
+    addr: SocketAddr,
+    config: Config,
+    make: F,
+) -> io::Result<Loops<D::Msg>>
+where
+    D: Driver + 'static,
+    F: Fn(usize) -> D + Send + Sync + 'static,
+{
+    let n = n.max(1);
+    // Bind every listener here, so that port 0 resolves once and errors surface now.
+    let first = crate::event_loop::bind(addr, true)?;
+    let addr = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..n {
+        listeners.push(crate::event_loop::bind(addr, true)?);
+    }
+    let make = std::sync::Arc::new(make);
+    let mut handles = Vec::with_capacity(n);
+    let mut threads: Vec<JoinHandle<io::Result<()>>> = Vec::with_capacity(n);
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let make = std::sync::Arc::clone(&make);
+        let config = config.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("hyper-net-{i}"))
+            .spawn(move || {
+                let mut lp = match EventLoop::new(make(i), config) {
+                    Ok(lp) => lp,
+                    Err(e) => {
+                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                        return Err(e);
+                    }
+                };
+                if let Err(e) = lp.add_listener(listener) {
+                    let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                    return Err(e);
+                }
+                let _ = tx.send(Ok(lp.handle()));
+                lp.run()
+            })?;
+        let started = rx
+            .recv()
+            .unwrap_or_else(|_| Err(io::Error::other("event loop failed to start")));
+        match started {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                for h in &handles {
+                    let _ = h.stop(None);
+                }
+                let _ = thread.join();
+                for t in threads {
+                    let _ = t.join();
+                }
+                return Err(e);
+            }
+        }
+        threads.push(thread);
+    }
+    Ok(Loops {
+        addr,
+        handles,
+        threads,
+    })
+}

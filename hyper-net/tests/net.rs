@@ -1,0 +1,524 @@
+//! Loopback tests of the event loop with a test-only driver.
+//!
+//! The driver speaks a line protocol so each test can pick a behaviour:
+//! `echo` (echo every byte after the line until EOF), `wait <ms>` (arm a deadline, answer
+//! `timeout` when it fires), `cancel` (drop the deadline), `park` (wait for `Control`
+//! wakeups, answer one `W` per wakeup), `slow <ms>` (answer `done` after a delay).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hyper_net::{
+    spawn_loops, Closed, Config, Control, Cx, Driver, EventLoop, Io, Loops, SendError, Step, Why,
+};
+use hyper_proto::Next;
+
+#[derive(Default)]
+struct Shared {
+    controls: Mutex<Vec<Control>>,
+    closed: AtomicUsize,
+    accepted: AtomicUsize,
+}
+
+struct TestDriver {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Line,
+    Echo,
+    Park,
+    Slow,
+}
+
+struct Conn {
+    mode: Mode,
+    eof: bool,
+    stopping: bool,
+    deadline: Option<Instant>,
+}
+
+impl Driver for TestDriver {
+    type Transport = hyper_net::TcpStream;
+    type Conn = Conn;
+    type Msg = SocketAddr;
+
+    fn wrap(&mut self, stream: hyper_net::TcpStream) -> std::io::Result<Self::Transport> {
+        Ok(stream)
+    }
+
+    fn accept(&mut self, _cx: &mut Cx<'_>, _peer: SocketAddr, ctrl: Control) -> Option<Conn> {
+        self.shared.accepted.fetch_add(1, Ordering::SeqCst);
+        self.shared.controls.lock().unwrap().push(ctrl);
+        Some(Conn {
+            mode: Mode::Line,
+            eof: false,
+            stopping: false,
+            deadline: None,
+        })
+    }
+
+    fn ready(&mut self, conn: &mut Conn, io: &mut Io<'_, Self::Transport>, why: Why) -> Step {
+        let now = io.now();
+        match why {
+            Why::Woken(_) => io.write_buf().push(b'W'),
+            Why::Timeout => match conn.mode {
+                Mode::Slow => {
+                    io.write_buf().extend_from_slice(b"done\n");
+                    conn.mode = Mode::Line;
+                    conn.deadline = None;
+                    if conn.stopping {
+                        return Step::close();
+                    }
+                }
+                _ => {
+                    io.write_buf().extend_from_slice(b"timeout\n");
+                    return Step::close();
+                }
+            },
+            Why::Stopping => {
+                conn.stopping = true;
+                if !matches!(conn.mode, Mode::Slow) {
+                    return Step::close();
+                }
+            }
+            _ => {}
+        }
+        // Read what there is.
+        loop {
+            match io.read() {
+                Ok(0) => {
+                    conn.eof = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => return Step::close(),
+            }
+        }
+        loop {
+            match conn.mode {
+                Mode::Echo => {
+                    let data = io.buffered().to_vec();
+                    io.consume(data.len());
+                    io.write_buf().extend_from_slice(&data);
+                    break;
+                }
+                Mode::Line | Mode::Park | Mode::Slow => {
+                    let Some(nl) = io.buffered().iter().position(|&b| b == b'\n') else {
+                        break;
+                    };
+                    let line = String::from_utf8_lossy(&io.buffered()[..nl]).into_owned();
+                    io.consume(nl + 1);
+                    let mut words = line.split_whitespace();
+                    match (
+                        words.next(),
+                        words.next().and_then(|w| w.parse::<u64>().ok()),
+                    ) {
+                        (Some("echo"), _) => conn.mode = Mode::Echo,
+                        (Some("wait"), Some(ms)) => {
+                            conn.deadline = Some(now + Duration::from_millis(ms))
+                        }
+                        (Some("cancel"), _) => {
+                            conn.deadline = None;
+                            io.write_buf().extend_from_slice(b"cancelled\n");
+                        }
+                        (Some("park"), _) => {
+                            conn.mode = Mode::Park;
+                            io.write_buf().extend_from_slice(b"parked\n");
+                        }
+                        (Some("slow"), Some(ms)) => {
+                            let at = now + Duration::from_millis(ms);
+                            conn.mode = Mode::Slow;
+                            conn.deadline = Some(at);
+                        }
+                        _ => io.write_buf().extend_from_slice(b"?\n"),
+                    }
+                }
+            }
+        }
+        if conn.eof && !matches!(conn.mode, Mode::Slow) {
+            return Step::close();
+        }
+        // Parked connections wait for Control wakeups but keep reading, to notice EOF.
+        Step::read().until(conn.deadline)
+    }
+
+    fn closed(&mut self, _conn: Conn, _why: Closed) {
+        self.shared.closed.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn start(threads: usize, config: Config) -> (Loops<SocketAddr>, Arc<Shared>) {
+    let shared = Arc::new(Shared::default());
+    let s = Arc::clone(&shared);
+    let loops = spawn_loops(threads, "127.0.0.1:0".parse().unwrap(), config, move |_| {
+        TestDriver {
+            shared: Arc::clone(&s),
+        }
+    })
+    .unwrap();
+    (loops, shared)
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+fn read_line(s: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        match s.read(&mut b) {
+            Ok(0) => break,
+            Ok(_) if b[0] == b'\n' => break,
+            Ok(_) => line.push(b[0]),
+            Err(e) => panic!("read failed: {e}"),
+        }
+    }
+    String::from_utf8(line).unwrap()
+}
+
+#[test]
+fn many_connections_at_once() {
+    let (loops, _) = start(2, Config::default());
+    let addr = loops.local_addr();
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut conns: Vec<TcpStream> = (0..16).map(|_| connect(addr)).collect();
+                for (i, c) in conns.iter_mut().enumerate() {
+                    let payload: Vec<u8> =
+                        (0..20_000).map(|j| ((i * 7 + j + t) % 251) as u8).collect();
+                    c.write_all(b"echo\n").unwrap();
+                    c.write_all(&payload).unwrap();
+                    c.shutdown(Shutdown::Write).unwrap();
+                    let mut back = Vec::new();
+                    c.read_to_end(&mut back).unwrap();
+                    assert_eq!(back, payload);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn reset_mid_message_leaves_others_alone() {
+    let (loops, shared) = start(1, Config::default());
+    let addr = loops.local_addr();
+    let mut good = connect(addr);
+    good.write_all(b"echo\nbefore").unwrap();
+    let mut buf = [0u8; 6];
+    good.read_exact(&mut buf).unwrap();
+    {
+        let bad = socket2::Socket::from(connect(addr));
+        bad.set_linger(Some(Duration::ZERO)).unwrap(); // close sends RST
+        let mut bad: TcpStream = bad.into();
+        bad.write_all(b"echo\npartial message").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    good.write_all(b" after").unwrap();
+    let mut buf = [0u8; 6];
+    good.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b" after");
+    assert!(
+        shared.closed.load(Ordering::SeqCst) >= 1,
+        "the reset connection was removed"
+    );
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn half_close_still_gets_the_answer() {
+    let (loops, _) = start(1, Config::default());
+    let mut c = connect(loops.local_addr());
+    c.write_all(b"echo\nlast words").unwrap();
+    c.shutdown(Shutdown::Write).unwrap();
+    let mut back = String::new();
+    c.read_to_string(&mut back).unwrap();
+    assert_eq!(back, "last words");
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn deadline_fires() {
+    let (loops, _) = start(1, Config::default());
+    let mut c = connect(loops.local_addr());
+    let t0 = Instant::now();
+    c.write_all(b"wait 50\n").unwrap();
+    assert_eq!(read_line(&mut c), "timeout");
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_millis(50), "fired early: {took:?}");
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn deadline_cancelled() {
+    let (loops, _) = start(1, Config::default());
+    let mut c = connect(loops.local_addr());
+    c.write_all(b"wait 100\ncancel\n").unwrap();
+    assert_eq!(read_line(&mut c), "cancelled");
+    c.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut b = [0u8; 1];
+    let r = c.read(&mut b);
+    assert!(
+        r.is_err(),
+        "nothing may arrive after a cancelled deadline: {r:?}"
+    );
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn control_burst_from_8_threads() {
+    let (loops, shared) = start(1, Config::default());
+    let mut c = connect(loops.local_addr());
+    c.write_all(b"park\n").unwrap();
+    assert_eq!(read_line(&mut c), "parked");
+    let ctrl = shared.controls.lock().unwrap().last().unwrap().clone();
+    let wakes_before = loops.handles()[0].wakes();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let ctrl = ctrl.clone();
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    ctrl.ready(Next::write()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut got = vec![0u8; 800];
+    c.read_exact(&mut got).unwrap();
+    assert!(
+        got.iter().all(|&b| b == b'W'),
+        "every ready delivered, none lost"
+    );
+    let wakes = loops.handles()[0].wakes() - wakes_before;
+    assert!(
+        wakes < 800,
+        "wakes are coalesced: {wakes} syscalls for 800 readies"
+    );
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn stale_control_is_refused() {
+    let (loops, shared) = start(1, Config::default());
+    let addr = loops.local_addr();
+    let mut c = connect(addr);
+    c.write_all(b"park\n").unwrap();
+    assert_eq!(read_line(&mut c), "parked");
+    let old = shared.controls.lock().unwrap().last().unwrap().clone();
+    drop(c);
+    // Wait until the loop noticed the close.
+    let t0 = Instant::now();
+    while old.is_alive() {
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(old.ready(Next::write()), Err(SendError::Gone));
+    // A new connection (likely in the same slot) is not touched by the stale handle.
+    let mut c2 = connect(addr);
+    c2.write_all(b"park\n").unwrap();
+    assert_eq!(read_line(&mut c2), "parked");
+    assert_eq!(old.ready(Next::write()), Err(SendError::Gone));
+    c2.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut b = [0u8; 1];
+    assert!(
+        c2.read(&mut b).is_err(),
+        "the new connection got no stray wakeup"
+    );
+    loops.stop(None).unwrap();
+}
+
+#[test]
+fn graceful_stop_finishes_in_flight() {
+    let (loops, shared) = start(1, Config::default());
+    let addr = loops.local_addr();
+    let mut busy = connect(addr);
+    busy.write_all(b"slow 200\n").unwrap();
+    let mut idle = connect(addr);
+    idle.write_all(b"echo\n").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let t0 = Instant::now();
+    let handle = loops.handles()[0].clone();
+    handle
+        .stop(Some(Instant::now() + Duration::from_secs(5)))
+        .unwrap();
+    // The idle connection is closed at once, the busy one finishes.
+    let mut rest = Vec::new();
+    idle.read_to_end(&mut rest).unwrap();
+    assert_eq!(read_line(&mut busy), "done");
+    loops.join().unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(4));
+    assert_eq!(
+        shared.closed.load(Ordering::SeqCst),
+        shared.accepted.load(Ordering::SeqCst)
+    );
+    assert!(TcpStream::connect(addr).is_err(), "no longer accepting");
+}
+
+#[test]
+fn max_connections_stops_accepting() {
+    let (loops, _) = start(1, Config::default().max_connections(2));
+    let addr = loops.local_addr();
+    let mut a = connect(addr);
+    let mut b = connect(addr);
+    a.write_all(b"echo\na").unwrap();
+    b.write_all(b"echo\nb").unwrap();
+    let mut one = [0u8; 1];
+    a.read_exact(&mut one).unwrap();
+    b.read_exact(&mut one).unwrap();
+    // The third connects (the kernel's backlog) but is not served...
+    let mut c = connect(addr);
+    c.write_all(b"echo\nc").unwrap();
+    c.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    assert!(
+        c.read(&mut one).is_err(),
+        "third connection served past the limit"
+    );
+    // ...until one closes.
+    drop(a);
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.read_exact(&mut one).unwrap();
+    assert_eq!(&one, b"c");
+    loops.stop(None).unwrap();
+}
+
+/// A driver that dials out: `Msg` is the address to connect to.
+struct Dialer {
+    results: Arc<Mutex<Vec<Result<(), std::io::ErrorKind>>>>,
+}
+
+impl Driver for Dialer {
+    type Transport = hyper_net::TcpStream;
+    type Conn = ();
+    type Msg = SocketAddr;
+
+    fn wrap(&mut self, stream: hyper_net::TcpStream) -> std::io::Result<Self::Transport> {
+        Ok(stream)
+    }
+
+    fn accept(&mut self, _: &mut Cx<'_>, _: SocketAddr, _: Control) -> Option<()> {
+        None
+    }
+
+    fn message(&mut self, cx: &mut Cx<'_>, addr: SocketAddr) {
+        cx.connect(addr, Some(Duration::from_secs(2)), 7);
+    }
+
+    fn connected(
+        &mut self,
+        _: &mut Cx<'_>,
+        tag: u64,
+        result: std::io::Result<Control>,
+    ) -> Option<()> {
+        assert_eq!(tag, 7);
+        self.results
+            .lock()
+            .unwrap()
+            .push(result.as_ref().map(|_| ()).map_err(std::io::Error::kind));
+        result.ok().map(|_| ())
+    }
+
+    fn ready(&mut self, _: &mut (), io: &mut Io<'_, Self::Transport>, why: Why) -> Step {
+        if why == Why::Opened {
+            io.write_buf().extend_from_slice(b"hello from the loop");
+        }
+        Step::close()
+    }
+}
+
+#[test]
+fn outbound_connect_and_refusal() {
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let r = Arc::clone(&results);
+    let mut lp = EventLoop::new(Dialer { results: r }, Config::default()).unwrap();
+    let handle = lp.handle();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = server.local_addr().unwrap();
+    // A port nobody listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let t = std::thread::spawn(move || {
+        let (mut s, _) = server.accept().unwrap();
+        let mut got = String::new();
+        s.read_to_string(&mut got).unwrap();
+        got
+    });
+    handle.send(target).unwrap();
+    handle.send(closed).unwrap();
+    let t0 = Instant::now();
+    while results.lock().unwrap().len() < 2 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "connects did not complete"
+        );
+        lp.turn(Some(Duration::from_millis(10))).unwrap();
+    }
+    for _ in 0..10 {
+        lp.turn(Some(Duration::from_millis(5))).unwrap();
+    }
+    assert_eq!(t.join().unwrap(), "hello from the loop");
+    let mut results = results.lock().unwrap().clone();
+    results.sort_by_key(|r| r.is_err());
+    assert_eq!(
+        results,
+        [Ok(()), Err(std::io::ErrorKind::ConnectionRefused)]
+    );
+}
+
+#[test]
+fn idle_connections_hold_no_buffers() {
+    let shared = Arc::new(Shared::default());
+    let mut lp = EventLoop::new(TestDriver { shared }, Config::default()).unwrap();
+    let addr = lp.listen("127.0.0.1:0".parse().unwrap(), false).unwrap();
+    let mut clients: Vec<TcpStream> = Vec::new();
+    let spin = |lp: &mut EventLoop<TestDriver>| {
+        for _ in 0..5 {
+            lp.turn(Some(Duration::from_millis(1))).unwrap();
+        }
+    };
+    for _ in 0..50 {
+        let mut c = connect(addr);
+        c.write_all(b"cancel\n").unwrap();
+        clients.push(c);
+        spin(&mut lp);
+    }
+    for c in &mut clients {
+        let mut r = BufReader::new(c);
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        assert_eq!(line, "cancelled\n");
+    }
+    let allocated = lp.buffers_allocated();
+    assert!(
+        allocated <= 4,
+        "sequential work reuses pooled buffers: {allocated} allocated"
+    );
+    // 50 more rounds of work on idle connections allocate nothing new.
+    for c in &mut clients {
+        c.write_all(b"cancel\n").unwrap();
+        spin(&mut lp);
+    }
+    assert_eq!(lp.buffers_allocated(), allocated);
+    assert_eq!(lp.connections(), 50);
+}
