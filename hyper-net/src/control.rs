@@ -29,6 +29,8 @@ pub(crate) struct Core {
     pub(crate) ready_tx: Sender<(ConnId, Next)>,
     /// Wake syscalls made, for tests and stats.
     pub(crate) wakes: AtomicU64,
+    /// Times accepting paused for lack of descriptors.
+    pub(crate) accept_pauses: AtomicU64,
 }
 
 impl Core {
@@ -42,6 +44,7 @@ impl Core {
             stopped: AtomicBool::new(false),
             ready_tx,
             wakes: AtomicU64::new(0),
+            accept_pauses: AtomicU64::new(0),
         });
         (core, rx)
     }

@@ -351,14 +351,29 @@ impl<T: Transport> Io<'_, T> {
     }
 
     /// Writes `bufs` without copying them when nothing is queued before them: straight to
-    /// the socket with one vectored write, queueing only what the socket did not take.
-    /// Returns how many bytes were accepted (all of them, unless the buffer is past its
-    /// limit: then back off until [`Why::Writable`]).
+    /// the socket with one vectored write, queueing only what the socket did not take, up
+    /// to the loop's buffer limit. Returns how many bytes were taken; fewer than offered
+    /// means: back off until [`Why::Writable`].
     ///
     /// # Errors
     ///
     /// Socket errors other than `WouldBlock`.
     pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let room = self.max_buf.saturating_sub(self.pending_write());
+        self.write_vectored_up_to(bufs, room)
+    }
+
+    /// Like [`Io::write_vectored`], but queues whatever the socket does not take, however
+    /// much: for bytes already committed to the wire format (a framed chunk).
+    ///
+    /// # Errors
+    ///
+    /// Socket errors other than `WouldBlock`.
+    pub fn write_all_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<()> {
+        self.write_vectored_up_to(bufs, usize::MAX).map(drop)
+    }
+
+    fn write_vectored_up_to(&mut self, bufs: &[IoSlice<'_>], room: usize) -> io::Result<usize> {
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         let mut written = 0;
         if self.pending_write() == 0 && *self.write_ready {
@@ -380,8 +395,6 @@ impl<T: Transport> Io<'_, T> {
         if written == total {
             return Ok(total);
         }
-        // Queue the rest, up to the buffer limit.
-        let room = self.max_buf.saturating_sub(self.pending_write());
         let mut skip = written;
         let mut queued = 0;
         let wbuf = self.wbuf.get_or_insert_with(|| self.pool.write_buf());
@@ -563,6 +576,11 @@ impl<M: Send> LoopHandle<M> {
     /// How many wake-up syscalls senders made so far (a burst of `ready` calls makes one).
     pub fn wakes(&self) -> u64 {
         self.core.wakes.load(Ordering::Relaxed)
+    }
+
+    /// How many times accepting paused because the process was out of descriptors.
+    pub fn accept_pauses(&self) -> u64 {
+        self.core.accept_pauses.load(Ordering::Relaxed)
     }
 }
 
@@ -808,6 +826,7 @@ impl<D: Driver> EventLoop<D> {
                     // ENFILE / EMFILE: out of descriptors. Keep serving what we have and
                     // retry accepting after a pause.
                     log::debug!("accept paused: {e}");
+                    self.core.accept_pauses.fetch_add(1, Ordering::Relaxed);
                     self.pause_accept(Some(now + self.config.accept_backoff));
                     return;
                 }

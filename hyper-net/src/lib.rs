@@ -21,6 +21,7 @@
 //! them empty: an idle keep-alive connection holds none.
 #![doc(test(attr(deny(warnings))))]
 
+mod body;
 mod buf;
 mod control;
 mod event_loop;
@@ -29,6 +30,7 @@ mod timer;
 mod token;
 mod transport;
 
+pub use body::{Decoder, Encoder, MAX_QUEUED_BODY};
 pub use control::{Control, SendError};
 pub use event_loop::{bind, Closed, Config, Cx, Driver, EventLoop, Io, LoopHandle, Step, Why};
 pub use threads::{spawn_loops, Loops};
