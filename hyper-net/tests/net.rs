@@ -420,7 +420,7 @@ impl Driver for Dialer {
     }
 
     fn message(&mut self, cx: &mut Cx<'_>, addr: SocketAddr) {
-        cx.connect(addr, Some(Duration::from_secs(2)), 7);
+        cx.connect(addr, Some(Duration::from_millis(300)), 7);
     }
 
     fn connected(
@@ -521,4 +521,43 @@ fn idle_connections_hold_no_buffers() {
     }
     assert_eq!(lp.buffers_allocated(), allocated);
     assert_eq!(lp.connections(), 50);
+}
+
+#[test]
+fn connect_timeout() {
+    // A listener that never accepts, with its backlog full: further SYNs go unanswered.
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    sock.listen(0).unwrap();
+    let target = sock.local_addr().unwrap().as_socket().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        s.set_nonblocking(true).unwrap();
+        let _ = s.connect(&target.into());
+        fillers.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let mut lp = EventLoop::new(
+        Dialer {
+            results: Arc::clone(&results),
+        },
+        Config::default(),
+    )
+    .unwrap();
+    lp.handle().send(target).unwrap();
+    let t0 = Instant::now();
+    while results.lock().unwrap().is_empty() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "connect neither completed nor timed out"
+        );
+        lp.turn(Some(Duration::from_millis(10))).unwrap();
+    }
+    let got = results.lock().unwrap()[0];
+    assert_eq!(got, Err(std::io::ErrorKind::TimedOut));
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    assert_eq!(lp.connections(), 0, "the timed-out socket was removed");
 }
