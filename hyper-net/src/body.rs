@@ -23,16 +23,22 @@ fn proto_err(e: hyper_proto::Error) -> io::Error {
 ///
 /// # Examples
 ///
-/// ```no_run
-/// # fn f<T: hyper_net::Transport>(mut dec: hyper_net::Decoder<'_, '_, T, hyper_proto::Server>) {
-/// let mut buf = [0u8; 4096];
-/// match dec.try_read(&mut buf) {
-///     Ok(Some(0)) => { /* end of body */ }
-///     Ok(Some(n)) => { /* use buf[..n] */ }
-///     Ok(None) => { /* wait for Why::Readable */ }
-///     Err(e) => { /* broken framing or socket error */ }
+/// ```
+/// use hyper_net::{Decoder, Step, Transport};
+///
+/// /// Reads what is there; returns the body so far and the step to take.
+/// fn read_some<T: Transport>(mut dec: Decoder<'_, '_, T, hyper_proto::Server>, body: &mut Vec<u8>) -> Step {
+///     let mut buf = [0u8; 4096];
+///     loop {
+///         match dec.try_read(&mut buf) {
+///             Ok(Some(0)) => return Step::write(),          // end of body: answer now
+///             Ok(Some(n)) => body.extend_from_slice(&buf[..n]),
+///             Ok(None) => return Step::read(),              // wait for Why::Readable
+///             Err(_) => return Step::close(),               // broken framing, socket error
+///         }
+///     }
 /// }
-/// # }
+/// # let _ = read_some::<hyper_net::TcpStream>;
 /// ```
 #[derive(Debug)]
 pub struct Decoder<'a, 'io, T, R: Role> {
