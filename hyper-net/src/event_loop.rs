@@ -197,9 +197,11 @@ pub trait Driver: Sized {
     /// Something happened on a connection: do the work, return what to wait for next.
     fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, Self::Transport>, why: Why) -> Step;
 
-    /// The connection is gone; `conn` is dropped after this.
-    fn closed(&mut self, conn: Self::Conn, why: Closed) {
-        let _ = (conn, why);
+    /// The connection is gone. The transport is already deregistered and its written bytes
+    /// flushed (as far as the peer took them); dropping it closes the socket, and a driver
+    /// that hands the connection to another protocol may keep it instead.
+    fn closed(&mut self, conn: Self::Conn, transport: Self::Transport, why: Closed) {
+        let _ = (conn, transport, why);
     }
 
     /// A message sent through a [`LoopHandle`].
@@ -1215,15 +1217,17 @@ impl<D: Driver> EventLoop<D> {
         if entry.registered.is_some() {
             let _ = self.poll.registry().deregister(&mut entry.transport);
         }
-        let _ = entry.transport.shutdown(Shutdown::Both);
         if let Some(b) = entry.rbuf.take() {
             self.pool.put_read(b);
         }
         if let Some(b) = entry.wbuf.take() {
             self.pool.put_write(b);
         }
-        if let (Some(conn), Some(why)) = (entry.conn.take(), why) {
-            self.driver.closed(conn, why);
+        match (entry.conn.take(), why) {
+            (Some(conn), Some(why)) => self.driver.closed(conn, entry.transport, why),
+            _ => {
+                let _ = entry.transport.shutdown(Shutdown::Both);
+            }
         }
     }
 }

@@ -10,15 +10,20 @@ use crate::event_loop::{Config, Driver, EventLoop, LoopHandle};
 /// Running loops started by [`spawn_loops`].
 #[derive(Debug)]
 pub struct Loops<M> {
-    addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
     handles: Vec<LoopHandle<M>>,
     threads: Vec<JoinHandle<io::Result<()>>>,
 }
 
 impl<M: Send> Loops<M> {
-    /// The address the loops listen on (with the port the OS chose for port 0).
+    /// The first address the loops listen on (with the port the OS chose for port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.addrs[0]
+    }
+
+    /// Every address the loops listen on, in the order given.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.addrs
     }
 
     /// One handle per loop.
@@ -57,15 +62,16 @@ impl<M: Send> Loops<M> {
     }
 }
 
-/// Starts `n` loops on `n` threads, each listening on `addr` with its own `SO_REUSEPORT`
-/// socket (the kernel spreads connections over them), each running the driver `make(i)`.
+/// Starts `n` loops on `n` threads, each listening on every address of `addrs` with its own
+/// `SO_REUSEPORT` sockets (the kernel spreads connections over them), each running the
+/// driver `make(i)`.
 ///
 /// # Errors
 ///
 /// Binding or creating a loop failed (nothing is left running then).
 pub fn spawn_loops<D, F>(
     n: usize,
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     config: Config,
     make: F,
 ) -> io::Result<Loops<D::Msg>>
@@ -74,17 +80,28 @@ where
     F: Fn(usize) -> D + Send + Sync + 'static,
 {
     let n = n.max(1);
+    if addrs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no address to listen on",
+        ));
+    }
     // Bind every listener here, so that port 0 resolves once and errors surface now.
-    let first = crate::event_loop::bind(addr, true)?;
-    let addr = first.local_addr()?;
-    let mut listeners = vec![first];
-    for _ in 1..n {
-        listeners.push(crate::event_loop::bind(addr, true)?);
+    let mut bound = Vec::with_capacity(addrs.len());
+    let mut per_loop: Vec<Vec<std::net::TcpListener>> = (0..n).map(|_| Vec::new()).collect();
+    for &addr in addrs {
+        let first = crate::event_loop::bind(addr, true)?;
+        let addr = first.local_addr()?;
+        bound.push(addr);
+        per_loop[0].push(first);
+        for l in per_loop.iter_mut().skip(1) {
+            l.push(crate::event_loop::bind(addr, true)?);
+        }
     }
     let make = std::sync::Arc::new(make);
     let mut handles = Vec::with_capacity(n);
     let mut threads: Vec<JoinHandle<io::Result<()>>> = Vec::with_capacity(n);
-    for (i, listener) in listeners.into_iter().enumerate() {
+    for (i, listeners) in per_loop.into_iter().enumerate() {
         let (tx, rx) = std::sync::mpsc::channel();
         let make = std::sync::Arc::clone(&make);
         let config = config.clone();
@@ -98,9 +115,11 @@ where
                         return Err(e);
                     }
                 };
-                if let Err(e) = lp.add_listener(listener) {
-                    let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
-                    return Err(e);
+                for listener in listeners {
+                    if let Err(e) = lp.add_listener(listener) {
+                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                        return Err(e);
+                    }
                 }
                 let _ = tx.send(Ok(lp.handle()));
                 lp.run()
@@ -124,7 +143,7 @@ where
         threads.push(thread);
     }
     Ok(Loops {
-        addr,
+        addrs: bound,
         handles,
         threads,
     })

@@ -102,9 +102,12 @@ impl Driver for EchoHttp {
 }
 
 fn start() -> (hyper_net::Loops<()>, SocketAddr) {
-    let loops = spawn_loops(1, "127.0.0.1:0".parse().unwrap(), Config::default(), |_| {
-        EchoHttp
-    })
+    let loops = spawn_loops(
+        1,
+        &["127.0.0.1:0".parse().unwrap()],
+        Config::default(),
+        |_| EchoHttp,
+    )
     .unwrap();
     let addr = loops.local_addr();
     (loops, addr)

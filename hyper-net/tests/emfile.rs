@@ -74,7 +74,7 @@ fn echo_ok(s: &mut TcpStream, msg: &[u8]) -> bool {
 #[test]
 fn emfile_backs_off_and_recovers() {
     let config = Config::default().accept_backoff(Duration::from_millis(20));
-    let loops = spawn_loops(1, "127.0.0.1:0".parse().unwrap(), config, |_| Echo).unwrap();
+    let loops = spawn_loops(1, &["127.0.0.1:0".parse().unwrap()], config, |_| Echo).unwrap();
     let addr = loops.local_addr();
     let mut first = TcpStream::connect(addr).unwrap();
     first

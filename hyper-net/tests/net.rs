@@ -148,7 +148,7 @@ impl Driver for TestDriver {
         Step::read().until(conn.deadline)
     }
 
-    fn closed(&mut self, _conn: Conn, _why: Closed) {
+    fn closed(&mut self, _conn: Conn, _transport: hyper_net::TcpStream, _why: Closed) {
         self.shared.closed.fetch_add(1, Ordering::SeqCst);
     }
 }
@@ -156,11 +156,14 @@ impl Driver for TestDriver {
 fn start(threads: usize, config: Config) -> (Loops<SocketAddr>, Arc<Shared>) {
     let shared = Arc::new(Shared::default());
     let s = Arc::clone(&shared);
-    let loops = spawn_loops(threads, "127.0.0.1:0".parse().unwrap(), config, move |_| {
-        TestDriver {
+    let loops = spawn_loops(
+        threads,
+        &["127.0.0.1:0".parse().unwrap()],
+        config,
+        move |_| TestDriver {
             shared: Arc::clone(&s),
-        }
-    })
+        },
+    )
     .unwrap();
     (loops, shared)
 }
