@@ -531,6 +531,19 @@ impl<R: Role> Conn<R> {
         }
     }
 
+    /// Makes the current exchange the last: a response not yet started says
+    /// `Connection: close`, and the connection closes once the exchange ends (a server
+    /// shutting down gracefully does this).
+    pub fn disable_keep_alive(&mut self) {
+        self.keep_alive = false;
+        if matches!(
+            (&self.reading, &self.writing),
+            (Reading::Init, Writing::Init)
+        ) {
+            self.close();
+        }
+    }
+
     /// Closes both halves; nothing more is read or written (pending bytes may still flush).
     pub fn close(&mut self) {
         self.reading = Reading::Closed;

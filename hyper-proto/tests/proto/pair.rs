@@ -862,3 +862,21 @@ fn connect_tunnel_both_sides() {
     assert!(p.client.is_upgraded() && !p.client.is_closed());
     assert_eq!(&p.client_in[n..], b"tunnel bytes");
 }
+
+#[test]
+fn disable_keep_alive_mid_exchange() {
+    let mut p = Pair::new(usize::MAX);
+    p.client_request(&Method::GET, "/", BodyKind::Empty, false);
+    p.server_request();
+    p.server.disable_keep_alive();
+    p.server_respond(200, BodyKind::Length(2), b"ok").unwrap();
+    assert!(p
+        .server_out
+        .windows(19)
+        .any(|w| w == b"connection: close\r\n"));
+    assert!(p.server.is_closed());
+    // Between exchanges it closes at once.
+    let mut q = Pair::new(usize::MAX);
+    q.server.disable_keep_alive();
+    assert!(q.server.is_closed());
+}

@@ -1,0 +1,115 @@
+//! The state-machine [`Handler`] of the seed, and [`HandlerFactory`].
+
+use hyper_net::{Control, Transport};
+use hyper_proto::Next;
+
+use crate::error::Error;
+use crate::response::Response;
+
+/// The request head handed to [`Handler::on_request`]: a borrowed view of the connection's
+/// read buffer, with private fields and immutable accessors.
+pub type Request<'a> = hyper_proto::Request<'a>;
+
+/// Reads the request body in [`Handler::on_request_readable`]: `std::io::Read`, returning
+/// `Ok(0)` at the end of the body and `WouldBlock` when nothing more has arrived yet.
+pub type Decoder<'a, 'io, T> = hyper_net::Decoder<'a, 'io, T, hyper_proto::Server>;
+
+/// Writes the response body in [`Handler::on_response_writable`]: `std::io::Write`,
+/// framing what it is given; `WouldBlock` means wait for the next writable event.
+pub type Encoder<'a, 'io, T> = hyper_net::Encoder<'a, 'io, T, hyper_proto::Server>;
+
+/// One request's state machine. The server calls it as events happen on the connection, and
+/// it answers each call with the [`Next`] thing it wants.
+///
+/// The order: [`Handler::on_request`] with the head; then, as the handler's `Next` asks,
+/// [`Handler::on_request_readable`] while it reads the body, [`Handler::on_response`] once
+/// to fill the response head (the first time it asks to write, or when it ends without
+/// having written), and [`Handler::on_response_writable`] while it writes the body;
+/// [`Next::end`] finishes the exchange. [`Next::wait`] parks it until a [`Control`] wakes
+/// it. Calls may be spurious: a handler checks `WouldBlock` and returns its `Next` again.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// use hyper_net::Transport;
+/// use hyper_server::{Encoder, Handler, Next, Request, Response};
+///
+/// struct Hello;
+///
+/// impl<T: Transport> Handler<T> for Hello {
+///     fn on_request(&mut self, _req: Request<'_>) -> Next {
+///         Next::write()
+///     }
+///     fn on_request_readable(&mut self, _: &mut hyper_server::Decoder<'_, '_, T>) -> Next {
+///         Next::write()
+///     }
+///     fn on_response(&mut self, res: &mut Response) -> Next {
+///         res.set_content_length(13);
+///         Next::write()
+///     }
+///     fn on_response_writable(&mut self, enc: &mut Encoder<'_, '_, T>) -> Next {
+///         match enc.write(b"Hello, World!") {
+///             Ok(_) => Next::end(),
+///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Next::write(),
+///             Err(_) => Next::remove(),
+///         }
+///     }
+/// }
+/// ```
+pub trait Handler<T: Transport> {
+    /// The request head arrived.
+    fn on_request(&mut self, req: Request<'_>) -> Next;
+
+    /// Body bytes can be read (or the body ended: `read` returns `Ok(0)`).
+    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, T>) -> Next;
+
+    /// Fill the response head. Called once, before the first body write.
+    fn on_response(&mut self, res: &mut Response) -> Next;
+
+    /// Body bytes can be written.
+    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, T>) -> Next;
+
+    /// Something failed. The default answers a timeout with `408 Request Timeout` when no
+    /// response was started (by returning [`Next::end`] without a response: the server
+    /// then sends the status matching the error), and drops the connection otherwise.
+    fn on_error(&mut self, err: Error) -> Next {
+        match err {
+            Error::Timeout => Next::end(),
+            _ => Next::remove(),
+        }
+    }
+
+    /// The connection closed while this handler owned it; `transport` is the socket (a
+    /// handler that upgraded the connection can keep it).
+    fn on_remove(self, transport: T)
+    where
+        Self: Sized,
+    {
+        drop(transport);
+    }
+}
+
+/// Makes one [`Handler`] per request, given that request's connection [`Control`].
+///
+/// Implemented for closures `FnMut(Control) -> H`.
+pub trait HandlerFactory<T: Transport> {
+    /// The handler type.
+    type Output: Handler<T>;
+
+    /// A handler for a new request.
+    fn create(&mut self, ctrl: Control) -> Self::Output;
+}
+
+impl<T, F, H> HandlerFactory<T> for F
+where
+    T: Transport,
+    F: FnMut(Control) -> H,
+    H: Handler<T>,
+{
+    type Output = H;
+
+    fn create(&mut self, ctrl: Control) -> H {
+        self(ctrl)
+    }
+}

@@ -1,0 +1,173 @@
+//! [`Server`]: the builder, and [`Listening`]: the running server.
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use hyper_net::{spawn_loops, Loops};
+use hyper_proto::Limits;
+
+use crate::conn::ServerDriver;
+use crate::handler::HandlerFactory;
+
+/// Builds and starts an HTTP/1.1 server.
+///
+/// # Examples
+///
+/// ```no_run
+/// # use hyper_server::{Handler, Server};
+/// # fn hello(_: hyper_net::Control) -> impl Handler<hyper_net::TcpStream> { unimplemented!() as MyHandler }
+/// # struct MyHandler;
+/// # impl Handler<hyper_net::TcpStream> for MyHandler {
+/// #   fn on_request(&mut self, _: hyper_server::Request<'_>) -> hyper_server::Next { todo!() }
+/// #   fn on_request_readable(&mut self, _: &mut hyper_server::Decoder<'_, '_, hyper_net::TcpStream>) -> hyper_server::Next { todo!() }
+/// #   fn on_response(&mut self, _: &mut hyper_server::Response) -> hyper_server::Next { todo!() }
+/// #   fn on_response_writable(&mut self, _: &mut hyper_server::Encoder<'_, '_, hyper_net::TcpStream>) -> hyper_server::Next { todo!() }
+/// # }
+/// let listening = Server::http("127.0.0.1:3000")?
+///     .threads(4)
+///     .header_read_timeout(Some(std::time::Duration::from_secs(10)))
+///     .handle(hello)?;
+/// println!("listening on http://{}", listening.addr());
+/// listening.wait()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Server {
+    addrs: Vec<SocketAddr>,
+    threads: usize,
+    proto: hyper_proto::Config,
+    net: hyper_net::Config,
+}
+
+impl Server {
+    /// A server for `addr` (every address it resolves to).
+    ///
+    /// # Errors
+    ///
+    /// `addr` does not resolve.
+    pub fn http(addr: impl ToSocketAddrs) -> io::Result<Self> {
+        let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+        if addrs.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address"));
+        }
+        Ok(Self {
+            addrs,
+            threads: 1,
+            proto: hyper_proto::Config::default(),
+            net: hyper_net::Config::default(),
+        })
+    }
+
+    /// Also listens on `addr`.
+    ///
+    /// # Errors
+    ///
+    /// `addr` does not resolve.
+    pub fn listen(mut self, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        self.addrs.extend(addr.to_socket_addrs()?);
+        Ok(self)
+    }
+
+    /// Event loops, one per thread, each with its own `SO_REUSEPORT` listener (1 by default).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+
+    /// Whether a connection may carry more than one request (on by default).
+    pub fn keep_alive(mut self, on: bool) -> Self {
+        self.proto = self.proto.keep_alive(on);
+        self
+    }
+
+    /// How long an idle keep-alive connection is kept (60 s by default).
+    pub fn idle_timeout(mut self, d: Option<Duration>) -> Self {
+        self.proto = self.proto.idle_timeout(d);
+        self
+    }
+
+    /// How long a client has to send a whole request head (30 s by default; slowloris
+    /// protection). Past it the server answers 408 and closes.
+    pub fn header_read_timeout(mut self, d: Option<Duration>) -> Self {
+        self.proto = self.proto.head_timeout(d);
+        self
+    }
+
+    /// Most connections open at once per loop; past it the loop stops accepting until one
+    /// closes.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.net = self.net.max_connections(n);
+        self
+    }
+
+    /// Head, header-count, target, chunk-extension, trailer and body limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.proto = self.proto.limits(limits);
+        self
+    }
+
+    /// Starts the loops; every request gets a handler from `factory` (cloned per loop).
+    ///
+    /// # Errors
+    ///
+    /// Binding a listener or starting a loop failed.
+    pub fn handle<F>(self, factory: F) -> io::Result<Listening>
+    where
+        F: HandlerFactory<hyper_net::TcpStream> + Clone + Send + 'static,
+    {
+        let proto = self.proto;
+        let factory = std::sync::Mutex::new(factory);
+        let loops = spawn_loops(self.threads, &self.addrs, self.net, move |_| {
+            let f = factory.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ServerDriver::new(f, proto, Ok)
+        })?;
+        Ok(Listening { loops })
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Listening {
+    loops: Loops<()>,
+}
+
+impl Listening {
+    /// The first bound address (with the port the OS chose for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.loops.local_addr()
+    }
+
+    /// Every bound address.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        self.loops.local_addrs()
+    }
+
+    /// Graceful shutdown: stop accepting, let requests in flight finish for up to `grace`,
+    /// then close everything. Returns when every loop has stopped.
+    ///
+    /// # Errors
+    ///
+    /// A loop ended with an error.
+    pub fn shutdown(self, grace: Duration) -> io::Result<()> {
+        self.loops.stop(Some(Instant::now() + grace))
+    }
+
+    /// Closes every connection now and stops.
+    ///
+    /// # Errors
+    ///
+    /// A loop ended with an error.
+    pub fn close(self) -> io::Result<()> {
+        self.loops.stop(None)
+    }
+
+    /// Blocks until the server stops (it runs until shut down from elsewhere or forever).
+    ///
+    /// # Errors
+    ///
+    /// A loop ended with an error.
+    pub fn wait(self) -> io::Result<()> {
+        self.loops.join()
+    }
+}
