@@ -3,63 +3,16 @@
 //! Answers every request with `200 Hello, World!` (`text/plain`), after reading and
 //! discarding any request body. The README's main example.
 
-use std::io::{ErrorKind, Read, Write};
-
-use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, Server, TcpStream};
+use examples::hello::Hello;
+use hyper_server::Server;
 
 mod args;
-
-const BODY: &[u8] = b"Hello, World!";
-
-/// One request: discard the body, answer the greeting.
-struct Hello {
-    written: usize,
-}
-
-impl Handler<TcpStream> for Hello {
-    fn on_request(&mut self, req: Request<'_>) -> Next {
-        if req.has_body() {
-            Next::read()
-        } else {
-            Next::write()
-        }
-    }
-
-    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
-        let mut sink = [0u8; 8192];
-        loop {
-            match decoder.read(&mut sink) {
-                Ok(0) => return Next::write(),
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
-                Err(_) => return Next::remove(),
-            }
-        }
-    }
-
-    fn on_response(&mut self, res: &mut Response) -> Next {
-        res.set_content_length(BODY.len() as u64);
-        let _ = res.set_header("Content-Type", "text/plain");
-        Next::write()
-    }
-
-    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
-        while self.written < BODY.len() {
-            match encoder.write(&BODY[self.written..]) {
-                Ok(n) => self.written += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
-                Err(_) => return Next::remove(),
-            }
-        }
-        Next::end()
-    }
-}
 
 fn main() -> std::io::Result<()> {
     let args = args::parse();
     let server = Server::http(args.addr)?
         .threads(args.threads)
-        .handle(|_ctrl| Hello { written: 0 })?;
+        .handle(|_ctrl| Hello::new())?;
     println!("Listening on http://{}", server.addr());
     server.wait()
 }

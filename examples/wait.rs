@@ -1,0 +1,22 @@
+//! cargo run --release -p examples --example wait -- --addr 127.0.0.1:3000
+//!
+//! The seed's database example: `GET /user/42` parks the handler with `Next::wait()` while a
+//! worker thread "queries a database" for 50 ms, then wakes it through its `Control`.
+//! Try: `curl http://127.0.0.1:3000/user/42`
+
+use std::time::Duration;
+
+use examples::wait::{Db, Wait};
+use hyper_server::Server;
+
+mod args;
+
+fn main() -> std::io::Result<()> {
+    let args = args::parse();
+    let db = Db::start(Duration::from_millis(50));
+    let server = Server::http(args.addr)?
+        .threads(args.threads)
+        .handle(move |ctrl| Wait::new(db.clone(), ctrl))?;
+    println!("Listening on http://{}", server.addr());
+    server.wait()
+}
