@@ -56,6 +56,10 @@ pub type Encoder<'a, 'io, T> = hyper_net::Encoder<'a, 'io, T, hyper_proto::Serve
 ///         }
 ///     }
 /// }
+///
+/// let server = hyper_server::Server::http("127.0.0.1:0")?.handle(|_ctrl| Hello)?;
+/// server.close()?;
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub trait Handler<T: Transport> {
     /// The request head arrived.
