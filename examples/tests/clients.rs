@@ -1,0 +1,311 @@
+//! The example handlers driven by real clients: curl, python's http.client, ab and wrk.
+//! Each server runs in-process on `127.0.0.1:0`. The clients must be installed (`.ci/run`
+//! installs them); a missing one fails the test with a message saying so.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use examples::{echo::Echo, files::Files, hello::Hello, wait};
+use hyper_server::{Listening, Server};
+
+fn run(cmd: &str, args: &[&str]) -> Output {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("`{cmd}` could not run ({e}); install it (see .ci/run)"));
+    assert!(
+        out.status.success(),
+        "`{cmd} {}` failed: {}\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stdout(cmd: &str, args: &[&str]) -> String {
+    String::from_utf8(run(cmd, args).stdout).unwrap()
+}
+
+fn sha256(path: &str) -> String {
+    stdout("sha256sum", &[path])
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn hello() -> Listening {
+    Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(|_| Hello::new())
+        .unwrap()
+}
+
+fn echo() -> Listening {
+    Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(|_| Echo::new())
+        .unwrap()
+}
+
+/// A file of `len` pseudo-random bytes in a fresh temp dir.
+fn temp_file(name: &str, len: usize) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("hyper-next-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut left = len;
+    while left > 0 {
+        for b in chunk.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let n = left.min(chunk.len());
+        f.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    (dir, path)
+}
+
+#[test]
+fn curl_hello_get_head_http10() {
+    let srv = hello();
+    let url = format!("http://{}/", srv.addr());
+    assert_eq!(
+        stdout("curl", &["-sS", "--max-time", "10", &url]),
+        "Hello, World!"
+    );
+    let head = stdout("curl", &["-sS", "--max-time", "10", "-I", &url]);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("content-length: 13\r\n"),
+        "{head}"
+    );
+    let v10 = stdout(
+        "curl",
+        &["-sS", "--max-time", "10", "--http1.0", "-i", &url],
+    );
+    assert!(
+        v10.to_ascii_lowercase().contains("connection: close\r\n"),
+        "{v10}"
+    );
+    assert!(v10.ends_with("Hello, World!"));
+    // A body is read and discarded; the answer is the same.
+    let posted = stdout("curl", &["-sS", "--max-time", "10", "-d", "ignored", &url]);
+    assert_eq!(posted, "Hello, World!");
+    srv.close().unwrap();
+}
+
+#[test]
+fn curl_echo_50_mib_by_checksum() {
+    let srv = echo();
+    let url = format!("http://{}/echo", srv.addr());
+    let (dir, file) = temp_file("upload.bin", 50 << 20);
+    let file = file.to_str().unwrap();
+    let want = sha256(file);
+    let out_len = dir.join("out-len.bin");
+    let out_chunked = dir.join("out-chunked.bin");
+    let out_expect = dir.join("out-expect.bin");
+    let data = format!("@{file}");
+    // Content-Length upload (curl adds Expect: 100-continue for large bodies itself).
+    run(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "60",
+            "--data-binary",
+            &data,
+            "-o",
+            out_len.to_str().unwrap(),
+            &url,
+        ],
+    );
+    // Chunked upload.
+    run(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "60",
+            "-H",
+            "Transfer-Encoding: chunked",
+            "--data-binary",
+            &data,
+            "-o",
+            out_chunked.to_str().unwrap(),
+            &url,
+        ],
+    );
+    // Explicit Expect: 100-continue: the server must answer 100 (curl would otherwise wait
+    // a second before sending the body; the checksum is what matters here).
+    let timing = stdout(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "60",
+            "-H",
+            "Expect: 100-continue",
+            "--data-binary",
+            &data,
+            "-o",
+            out_expect.to_str().unwrap(),
+            "-w",
+            "%{http_code}",
+            &url,
+        ],
+    );
+    assert_eq!(timing, "200");
+    for out in [&out_len, &out_chunked, &out_expect] {
+        assert_eq!(sha256(out.to_str().unwrap()), want, "{}", out.display());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+    srv.close().unwrap();
+}
+
+#[test]
+fn curl_files_streams_and_refuses_escape() {
+    let (dir, file) = temp_file("big.bin", 3 << 20);
+    let root = Arc::new(dir.canonicalize().unwrap());
+    let r = Arc::clone(&root);
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |_| Files::new(Arc::clone(&r)))
+        .unwrap();
+    let base = format!("http://{}", srv.addr());
+    let out = dir.join("downloaded");
+    run(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "30",
+            "-o",
+            out.to_str().unwrap(),
+            &format!("{base}/big.bin"),
+        ],
+    );
+    assert_eq!(
+        sha256(out.to_str().unwrap()),
+        sha256(file.to_str().unwrap())
+    );
+    let head = stdout(
+        "curl",
+        &["-sS", "--max-time", "10", "-I", &format!("{base}/big.bin")],
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {}\r\n", 3 << 20)),
+        "{head}"
+    );
+    let code = |path: &str| {
+        stdout(
+            "curl",
+            &[
+                "-sS",
+                "--max-time",
+                "10",
+                "--path-as-is",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                &format!("{base}{path}"),
+            ],
+        )
+    };
+    assert_eq!(code("/missing"), "404");
+    assert_eq!(code("/../../etc/passwd"), "404");
+    assert_eq!(code("/%2e%2e/%2e%2e/etc/passwd"), "404");
+    std::fs::remove_dir_all(dir).unwrap();
+    srv.close().unwrap();
+}
+
+#[test]
+fn python_http_client_reuses_the_connection() {
+    let srv = echo();
+    let script = r#"
+import http.client, sys
+c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
+c.request("GET", "/")
+r = c.getresponse(); assert r.status == 200, r.status; r.read()
+sock = c.sock
+for i in range(20):
+    body = ("x" * i).encode()
+    c.request("POST", "/echo", body=body)
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == body
+    assert c.sock is sock, "connection was not reused"
+c.request("GET", "/nothing-here")
+r = c.getresponse(); assert r.status == 404; r.read()
+assert c.sock is sock
+print("ok")
+"#;
+    let addr = srv.addr();
+    let out = stdout(
+        "python3",
+        &[
+            "-c",
+            script,
+            &addr.ip().to_string(),
+            &addr.port().to_string(),
+        ],
+    );
+    assert_eq!(out.trim(), "ok");
+    srv.close().unwrap();
+}
+
+#[test]
+fn curl_wait_example() {
+    let db = wait::Db::start(Duration::from_millis(20));
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |ctrl| wait::Wait::new(db.clone(), ctrl))
+        .unwrap();
+    let out = stdout(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "10",
+            &format!("http://{}/user/7", srv.addr()),
+        ],
+    );
+    assert_eq!(out, "user 7: name-7\n");
+    srv.close().unwrap();
+}
+
+#[test]
+fn ab_and_wrk_smoke_loads_without_errors() {
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .threads(2)
+        .handle(|_| Hello::new())
+        .unwrap();
+    let url = format!("http://{}/", srv.addr());
+    let ab = stdout(
+        "ab",
+        &["-q", "-k", "-n", "5000", "-c", "20", "-s", "10", &url],
+    );
+    assert!(ab.contains("Complete requests:      5000"), "{ab}");
+    assert!(ab.contains("Failed requests:        0"), "{ab}");
+    assert!(!ab.contains("Non-2xx responses"), "{ab}");
+    assert!(ab.contains("Keep-Alive requests:    5000"), "{ab}");
+    // Without keep-alive: a connection per request.
+    let ab = stdout("ab", &["-q", "-n", "2000", "-c", "10", "-s", "10", &url]);
+    assert!(ab.contains("Failed requests:        0"), "{ab}");
+    let wrk = stdout("wrk", &["-t1", "-c20", "-d1s", "--timeout", "5s", &url]);
+    assert!(!wrk.contains("Socket errors"), "{wrk}");
+    assert!(!wrk.contains("Non-2xx"), "{wrk}");
+    assert!(wrk.contains("requests in"), "{wrk}");
+    srv.close().unwrap();
+}
