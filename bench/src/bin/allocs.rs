@@ -1,0 +1,118 @@
+//! Allocations per request of a keep-alive server in the steady state.
+//!
+//! Runs the `hello` handler in-process (one loop thread) and an allocation-free client
+//! thread; counts every allocation in the process while the client sends requests after a
+//! warm-up. Prints `allocs_per_request=<n>` for one connection, then for 16 connections
+//! with 16 pipelined requests each.
+//!
+//! `cargo run --release --bin allocs [REQUESTS]`
+
+#![allow(unsafe_code, reason = "a counting GlobalAlloc forwarding to System")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static ON: AtomicBool = AtomicBool::new(false);
+
+// SAFETY: forwards every call unchanged to `System`; the counters are plain atomics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if ON.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if ON.load(Ordering::Relaxed) {
+            ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
+const BODY: &[u8] = b"Hello, World!";
+
+/// Sends `n` requests per connection in batches of `depth`, reading every response; no
+/// allocation (fixed buffers, responses counted by their body text).
+fn drive(conns: &mut [TcpStream], n: usize, depth: usize) {
+    let batch: Vec<u8> = REQUEST.repeat(depth);
+    let mut buf = [0u8; 64 * 1024];
+    let mut sent = 0;
+    while sent < n {
+        for c in conns.iter_mut() {
+            c.write_all(&batch).expect("write");
+        }
+        for c in conns.iter_mut() {
+            let mut seen = 0;
+            let mut carry = 0usize;
+            while seen < depth {
+                let got = c.read(&mut buf[carry..]).expect("read");
+                assert!(got > 0, "server closed");
+                let end = carry + got;
+                let mut i = 0;
+                let mut last = 0;
+                while i + BODY.len() <= end {
+                    if &buf[i..i + BODY.len()] == BODY {
+                        seen += 1;
+                        i += BODY.len();
+                        last = i;
+                    } else {
+                        i += 1;
+                    }
+                }
+                // Keep a possibly cut-off body for the next read.
+                let keep = end - last.max(end.saturating_sub(BODY.len() - 1));
+                buf.copy_within(end - keep..end, 0);
+                carry = keep;
+            }
+        }
+        sent += depth;
+    }
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let server = hyper_server::Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(|_| examples::hello::Hello::new())
+        .unwrap();
+    let addr = server.addr();
+    for (conns, depth) in [(1usize, 1usize), (16, 16)] {
+        let mut streams: Vec<TcpStream> = (0..conns)
+            .map(|_| TcpStream::connect(addr).unwrap())
+            .collect();
+        for s in &streams {
+            s.set_nodelay(true).unwrap();
+        }
+        drive(&mut streams, 2_000, depth); // warm-up: buffers pooled, tables grown
+        ALLOCS.store(0, Ordering::SeqCst);
+        ON.store(true, Ordering::SeqCst);
+        drive(&mut streams, n, depth);
+        ON.store(false, Ordering::SeqCst);
+        let total = ALLOCS.load(Ordering::SeqCst);
+        let requests = (n.div_ceil(depth) * depth * conns) as f64;
+        println!(
+            "connections={conns} pipeline={depth} requests={requests} allocations={total} allocs_per_request={:.4}",
+            total as f64 / requests
+        );
+    }
+    server.close().unwrap();
+}
