@@ -556,7 +556,9 @@ impl<M: Send> LoopHandle<M> {
     pub fn send(&self, msg: M) -> Result<(), SendError> {
         self.command(Cmd::User(msg))
     }
+}
 
+impl<M> LoopHandle<M> {
     /// Stops the loop: no more accepting, connections get [`Why::Stopping`] to finish, and
     /// whatever is still open at `deadline` (at once, for `None`) is closed.
     ///

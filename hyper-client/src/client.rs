@@ -1,0 +1,854 @@
+//! [`Client`]: an event loop on its own thread running client handlers, with a keep-alive
+//! pool keyed by host and port, DNS on resolver threads, and one safe retry.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hyper_net::{
+    Closed, ConnId, Control, Cx, Driver, EventLoop, Io, LoopHandle, Resolver, Step, TcpStream, Why,
+};
+use hyper_proto::{Interest, Next, RequestLine};
+
+use crate::error::Error;
+use crate::handler::{Decoder, Encoder, Handler};
+use crate::request::Request;
+use crate::url::{Url, UrlError};
+
+/// Handler calls one connection may make in one loop turn before yielding.
+const CALLS_PER_TURN: usize = 64;
+
+/// How long a request with `Expect: 100-continue` holds its body back (curl waits 1 s).
+const CONTINUE_WAIT: Duration = Duration::from_secs(1);
+
+type Key = (String, u16);
+
+/// A request on its way: the URL, its handler, the head once built.
+pub(crate) struct Job<H> {
+    url: Url,
+    handler: H,
+    req: Option<Request>,
+    retried: bool,
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "moved once through the channel; boxing would add an allocation per request"
+)]
+pub(crate) enum Msg<H> {
+    Request(Job<H>),
+    Resolved(u64, io::Result<Vec<SocketAddr>>),
+}
+
+/// Client settings.
+#[derive(Clone, Debug)]
+pub struct Builder {
+    connect_timeout: Option<Duration>,
+    keep_alive: bool,
+    idle_timeout: Option<Duration>,
+    max_idle_per_host: usize,
+    max_connections: usize,
+    dns_workers: usize,
+    limits: hyper_proto::Limits,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Some(Duration::from_secs(10)),
+            keep_alive: true,
+            idle_timeout: Some(Duration::from_secs(90)),
+            max_idle_per_host: 32,
+            max_connections: 1024,
+            dns_workers: 2,
+            limits: hyper_proto::Limits::default(),
+        }
+    }
+}
+
+impl Builder {
+    /// How long a connect may take (10 s by default; `None` waits for the OS).
+    pub fn connect_timeout(mut self, d: Option<Duration>) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Whether connections are kept for further requests (on by default).
+    pub fn keep_alive(mut self, on: bool) -> Self {
+        self.keep_alive = on;
+        self
+    }
+
+    /// How long a pooled connection may stay idle (90 s by default).
+    pub fn idle_timeout(mut self, d: Option<Duration>) -> Self {
+        self.idle_timeout = d;
+        self
+    }
+
+    /// Most idle connections kept per host and port (32 by default).
+    pub fn max_idle_per_host(mut self, n: usize) -> Self {
+        self.max_idle_per_host = n;
+        self
+    }
+
+    /// Most connections open at once (1024 by default).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Resolver threads (2 by default).
+    pub fn dns_workers(mut self, n: usize) -> Self {
+        self.dns_workers = n.max(1);
+        self
+    }
+
+    /// Limits applied to responses (head size, header count, body size...).
+    pub fn limits(mut self, limits: hyper_proto::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Starts the client's loop thread for handlers of type `H` (an enum serves several
+    /// kinds of request on one client).
+    ///
+    /// # Errors
+    ///
+    /// The loop or the resolver threads could not start.
+    pub fn build<H: Handler<TcpStream>>(self) -> io::Result<Client<H>> {
+        let resolver = Resolver::new(self.dns_workers)?;
+        let proto = hyper_proto::Config::default()
+            .keep_alive(self.keep_alive)
+            .idle_timeout(self.idle_timeout)
+            .head_timeout(None)
+            .limits(self.limits);
+        let net = hyper_net::Config::default().max_connections(self.max_connections);
+        let builder = self;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("hyper-client".into())
+            .spawn(move || {
+                let driver = ClientDriver::<H> {
+                    builder,
+                    proto,
+                    handle: None,
+                    resolver,
+                    idle: HashMap::new(),
+                    assigned: HashMap::new(),
+                    connecting: HashMap::new(),
+                    resolving: HashMap::new(),
+                    next_tag: 0,
+                };
+                let mut lp = match EventLoop::new(driver, net) {
+                    Ok(lp) => lp,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let handle = lp.handle();
+                lp.driver_mut().handle = Some(handle.clone());
+                let _ = tx.send(Ok(handle));
+                if let Err(e) = lp.run() {
+                    log::debug!("client loop ended: {e}");
+                }
+                // Whatever is still queued or resolving fails with Closed.
+                lp.driver_mut().fail_all();
+            })?;
+        let handle = rx
+            .recv()
+            .unwrap_or_else(|_| Err(io::Error::other("client loop failed to start")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                handle,
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+}
+
+struct Inner<H> {
+    handle: LoopHandle<Msg<H>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl<H> Drop for Inner<H> {
+    fn drop(&mut self) {
+        let _ = self.handle.stop(None);
+        if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// An HTTP/1.1 client: `Clone + Send`, usable from any thread; requests run on the client's
+/// own event loop thread. Dropping the last clone stops it.
+///
+/// # Examples
+///
+/// ```no_run
+/// # use hyper_client::{Client, Handler};
+/// # #[allow(dead_code)]
+/// # fn run<H: Handler<hyper_net::TcpStream>>(handler: H) -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::builder().connect_timeout(Some(std::time::Duration::from_secs(5))).build()?;
+/// client.request("http://127.0.0.1:3000/", handler)?;
+/// # Ok(()) }
+/// ```
+pub struct Client<H> {
+    inner: Arc<Inner<H>>,
+}
+
+impl<H> Clone for Client<H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<H> core::fmt::Debug for Client<H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+/// Why a request could not be started.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The URL is not a supported `http://` URL.
+    Url(UrlError),
+    /// The client has stopped.
+    Closed,
+}
+
+impl core::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Url(e) => write!(f, "{e}"),
+            Self::Closed => f.write_str("client closed"),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+impl Client<()> {
+    /// A builder with the defaults.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+}
+
+impl<H: Handler<TcpStream>> Client<H> {
+    /// A client with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::build`].
+    pub fn new() -> io::Result<Self> {
+        Builder::default().build()
+    }
+
+    /// Starts a request to `url`, run by `handler` on the client's loop.
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::Url`] for a URL the client cannot use (nothing is sent), and
+    /// [`RequestError::Closed`] after the client stopped.
+    pub fn request(&self, url: &str, handler: H) -> Result<(), RequestError> {
+        let url = Url::parse(url).map_err(RequestError::Url)?;
+        let job = Job {
+            url,
+            handler,
+            req: None,
+            retried: false,
+        };
+        self.inner
+            .handle
+            .send(Msg::Request(job))
+            .map_err(|_| RequestError::Closed)
+    }
+
+    /// Stops the client: requests in flight fail with [`Error::Closed`].
+    pub fn close(&self) {
+        let _ = self.inner.handle.stop(None);
+    }
+}
+
+struct ClientDriver<H> {
+    builder: Builder,
+    proto: hyper_proto::Config,
+    handle: Option<LoopHandle<Msg<H>>>,
+    resolver: Resolver,
+    idle: HashMap<Key, Vec<(ConnId, Control)>>,
+    /// Requests handed to pooled connections, picked up when the connection wakes.
+    assigned: HashMap<ConnId, Job<H>>,
+    /// Connects in progress: the job and the addresses left to try.
+    connecting: HashMap<u64, (Job<H>, Vec<SocketAddr>)>,
+    resolving: HashMap<u64, Job<H>>,
+    next_tag: u64,
+}
+
+fn fail<H: Handler<TcpStream>>(mut job: Job<H>, err: Error) {
+    let _ = catch_unwind(AssertUnwindSafe(|| job.handler.on_error(err)));
+}
+
+impl<H: Handler<TcpStream>> ClientDriver<H> {
+    fn fail_all(&mut self) {
+        for (_, job) in self.assigned.drain() {
+            fail(job, Error::Closed);
+        }
+        for (_, (job, _)) in self.connecting.drain() {
+            fail(job, Error::Closed);
+        }
+        for (_, job) in self.resolving.drain() {
+            fail(job, Error::Closed);
+        }
+    }
+
+    fn dispatch(&mut self, cx: &mut Cx<'_>, job: Job<H>) {
+        let key = (job.url.host().to_owned(), job.url.port());
+        // A pooled connection first (not for a retry: that wants a fresh one).
+        if !job.retried {
+            if let Some(list) = self.idle.get_mut(&key) {
+                while let Some((id, ctrl)) = list.pop() {
+                    if !ctrl.is_alive() {
+                        continue;
+                    }
+                    self.assigned.insert(id, job);
+                    if ctrl.ready(Next::write()).is_ok() {
+                        return;
+                    }
+                    let Some(job) = self.assigned.remove(&id) else {
+                        return;
+                    };
+                    return self.dispatch(cx, job);
+                }
+            }
+        }
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        let Some(handle) = self.handle.clone() else {
+            return fail(job, Error::Closed);
+        };
+        let (host, port) = (job.url.host().to_owned(), job.url.port());
+        self.resolving.insert(tag, job);
+        let sent = self.resolver.resolve(&host, port, move |r| {
+            let _ = handle.send(Msg::Resolved(tag, r));
+        });
+        if sent.is_err() {
+            if let Some(job) = self.resolving.remove(&tag) {
+                fail(job, Error::Closed);
+            }
+        }
+        let _ = cx;
+    }
+
+    fn connect_next(
+        &mut self,
+        cx: &mut Cx<'_>,
+        tag: u64,
+        job: Job<H>,
+        mut addrs: Vec<SocketAddr>,
+        last: Option<io::Error>,
+    ) {
+        match addrs.pop() {
+            Some(addr) => {
+                cx.connect(addr, self.builder.connect_timeout, tag);
+                self.connecting.insert(tag, (job, addrs));
+            }
+            None => {
+                let err = match last {
+                    Some(e) if e.kind() == io::ErrorKind::TimedOut => Error::ConnectTimeout,
+                    Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                        Error::ConnectRefused(e)
+                    }
+                    Some(e) => Error::Connect(e),
+                    None => Error::Dns(io::Error::new(io::ErrorKind::NotFound, "no address")),
+                };
+                fail(job, err);
+            }
+        }
+    }
+}
+
+/// The phases of one request on a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// `on_request` not called yet.
+    Head,
+    /// Writing the request body (or holding it for `100 Continue`).
+    Body,
+    /// Waiting for the response head.
+    Response,
+    /// Reading the response body.
+    ResponseBody,
+}
+
+struct Active<H> {
+    job: Job<H>,
+    phase: Phase,
+    next: Next,
+    /// Any response byte arrived (then a failure is not retried).
+    response_started: bool,
+    /// Any request body byte was written.
+    body_started: bool,
+    continue_until: Option<Instant>,
+}
+
+pub(crate) struct ClientConn<H> {
+    proto: hyper_proto::Conn<hyper_proto::Client>,
+    key: Key,
+    ctrl: Control,
+    active: Option<Active<H>>,
+    /// This connection already completed an exchange (a failure may be a stale pool hit).
+    reused: bool,
+}
+
+enum Flow {
+    Continue,
+    Yield(Step),
+}
+
+impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
+    type Transport = TcpStream;
+    type Conn = ClientConn<H>;
+    type Msg = Msg<H>;
+
+    fn wrap(&mut self, stream: TcpStream) -> io::Result<TcpStream> {
+        Ok(stream)
+    }
+
+    fn accept(&mut self, _: &mut Cx<'_>, _: SocketAddr, _: Control) -> Option<Self::Conn> {
+        None
+    }
+
+    fn message(&mut self, cx: &mut Cx<'_>, msg: Msg<H>) {
+        match msg {
+            Msg::Request(job) => self.dispatch(cx, job),
+            Msg::Resolved(tag, result) => {
+                let Some(job) = self.resolving.remove(&tag) else {
+                    return;
+                };
+                match result {
+                    Ok(mut addrs) => {
+                        addrs.reverse(); // tried from the end: keep the resolver's order
+                        self.connect_next(cx, tag, job, addrs, None);
+                    }
+                    Err(e) => fail(job, Error::Dns(e)),
+                }
+            }
+        }
+    }
+
+    fn connected(
+        &mut self,
+        cx: &mut Cx<'_>,
+        tag: u64,
+        result: io::Result<Control>,
+    ) -> Option<Self::Conn> {
+        let (job, addrs) = self.connecting.remove(&tag)?;
+        match result {
+            Ok(ctrl) => {
+                let key = (job.url.host().to_owned(), job.url.port());
+                let proto = hyper_proto::Conn::<hyper_proto::Client>::new(self.proto, cx.now());
+                let mut conn = ClientConn {
+                    proto,
+                    key,
+                    ctrl,
+                    active: None,
+                    reused: false,
+                };
+                conn.start(job);
+                Some(conn)
+            }
+            Err(e) => {
+                self.connect_next(cx, tag, job, addrs, Some(e));
+                None
+            }
+        }
+    }
+
+    fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, TcpStream>, why: Why) -> Step {
+        let now = io.now();
+        if conn.active.is_none() {
+            if let Some(job) = self.assigned.remove(&io.id()) {
+                conn.start(job);
+            } else {
+                // Idle in the pool: any byte or EOF means the server gave up on it.
+                return match why {
+                    Why::Timeout | Why::Stopping => Step::close(),
+                    _ => match io.read() {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            Step::read().until(conn.proto.poll_timeout())
+                        }
+                        _ => Step::close(),
+                    },
+                };
+            }
+        }
+        match why {
+            Why::Woken(next) => {
+                if let Some(a) = conn.active.as_mut() {
+                    a.next = next;
+                    arm(&mut conn.proto, now, next);
+                }
+            }
+            Why::Timeout => {
+                let continue_due = conn
+                    .active
+                    .as_ref()
+                    .and_then(|a| a.continue_until)
+                    .is_some_and(|t| now >= t);
+                if continue_due {
+                    conn.proto.stop_awaiting_continue();
+                    if let Some(a) = conn.active.as_mut() {
+                        a.continue_until = None;
+                    }
+                } else if conn.proto.handle_timeout(now).is_some() {
+                    return self.finish_error(conn, Error::Timeout);
+                }
+            }
+            Why::Stopping => return self.finish_error(conn, Error::Closed),
+            _ => {}
+        }
+        for _ in 0..CALLS_PER_TURN {
+            match self.step(conn, io, now) {
+                Flow::Continue => {}
+                Flow::Yield(step) => return step,
+            }
+        }
+        Step {
+            read: true,
+            write: true,
+            deadline: conn.deadline(),
+            close: false,
+        }
+    }
+
+    fn closed(&mut self, mut conn: Self::Conn, _transport: TcpStream, why: Closed) {
+        if let Some(a) = conn.active.take() {
+            let err = match why {
+                Closed::Error(e) => Error::Io(e),
+                Closed::Shutdown => Error::Closed,
+                _ => Error::Incomplete,
+            };
+            fail(a.job, err);
+        }
+    }
+}
+
+impl<H: Handler<TcpStream>> ClientDriver<H> {
+    /// Ends the active request with `err`, retrying it once on a fresh connection when that
+    /// is safe: a reused connection failed before any response byte, for an idempotent
+    /// request whose body was not sent.
+    fn finish_error(&mut self, conn: &mut ClientConn<H>, err: Error) -> Step {
+        if let Some(mut a) = conn.active.take() {
+            let retry_ok = conn.reused
+                && !a.response_started
+                && !a.body_started
+                && !a.job.retried
+                && a.job.req.as_ref().is_some_and(Request::is_idempotent)
+                && matches!(err, Error::Incomplete | Error::Io(_));
+            if retry_ok {
+                if let Some(handle) = &self.handle {
+                    log::debug!("retrying {} on a fresh connection", a.job.url);
+                    a.job.retried = true;
+                    if handle.send(Msg::Request(a.job)).is_ok() {
+                        conn.proto.close();
+                        return Step::close();
+                    }
+                    return Step::close();
+                }
+            }
+            fail(a.job, err);
+        }
+        conn.proto.close();
+        Step::close()
+    }
+
+    fn step(&mut self, conn: &mut ClientConn<H>, io: &mut Io<'_, TcpStream>, now: Instant) -> Flow {
+        let Some(a) = conn.active.as_mut() else {
+            return Flow::Yield(self.pool_or_close(conn));
+        };
+        if a.next.interest() == Interest::Remove {
+            let a = conn.active.take();
+            drop(a);
+            conn.proto.close();
+            return Flow::Yield(Step::close());
+        }
+        if a.next.interest() == Interest::Wait {
+            return Flow::Yield(Step::wait().until(conn.deadline()));
+        }
+        match a.phase {
+            Phase::Head => {
+                let ctrl = conn.ctrl.clone();
+                let job = &mut a.job;
+                let req = job.req.get_or_insert_with(|| Request::new(job.url.clone()));
+                let handler = &mut job.handler;
+                let called = catch_unwind(AssertUnwindSafe(|| {
+                    handler.on_control(ctrl);
+                    handler.on_request(req)
+                }));
+                let Ok(next) = called else {
+                    conn.active = None;
+                    conn.proto.close();
+                    return Flow::Yield(Step::close());
+                };
+                a.next = next;
+                let line = RequestLine {
+                    method: req.method(),
+                    target: job.url.target().as_bytes(),
+                    host: job.url.authority().as_bytes(),
+                };
+                let sent = conn.proto.send_request_head(
+                    now,
+                    &line,
+                    req.pairs(),
+                    req.body(),
+                    req.expect_continue(),
+                    io.write_buf(),
+                );
+                if sent.is_err() {
+                    return Flow::Yield(self.finish_error(
+                        conn,
+                        Error::Io(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "invalid request head",
+                        )),
+                    ));
+                }
+                arm(&mut conn.proto, now, next);
+                if conn.proto.is_writing_body() {
+                    a.phase = Phase::Body;
+                    if !conn.proto.may_send_body() {
+                        a.continue_until = Some(now + CONTINUE_WAIT);
+                    }
+                } else {
+                    a.phase = Phase::Response;
+                }
+                Flow::Continue
+            }
+            Phase::Body => {
+                if !conn.proto.is_writing_body() {
+                    a.phase = Phase::Response;
+                    return Flow::Continue;
+                }
+                if !conn.proto.may_send_body() {
+                    // Holding the body for 100 Continue: look for the server's answer.
+                    return self.read_head(conn, io, now);
+                }
+                if io.pending_write() >= hyper_net::MAX_QUEUED_BODY {
+                    return Flow::Yield(Step::write().until(conn.deadline()));
+                }
+                let before = io.pending_write();
+                let handler = &mut a.job.handler;
+                let proto = &mut conn.proto;
+                let called = catch_unwind(AssertUnwindSafe(|| {
+                    handler.on_request_writable(&mut Encoder::new(io, proto))
+                }));
+                let Ok(next) = called else {
+                    conn.active = None;
+                    conn.proto.close();
+                    return Flow::Yield(Step::close());
+                };
+                a.next = next;
+                arm(&mut conn.proto, now, next);
+                if io.pending_write() != before || !conn.proto.is_writing_body() {
+                    a.body_started = true;
+                }
+                if !conn.proto.is_writing_body() {
+                    a.phase = Phase::Response;
+                    return Flow::Continue;
+                }
+                if io.pending_write() == before && next.is_write() {
+                    return Flow::Yield(Step::write().until(conn.deadline()));
+                }
+                if !next.is_write() {
+                    // Waiting for something else (the response may come early).
+                    return self.read_head(conn, io, now);
+                }
+                Flow::Continue
+            }
+            Phase::Response => self.read_head(conn, io, now),
+            Phase::ResponseBody => {
+                if !conn.proto.is_reading_body() && a.next.interest() == Interest::End {
+                    return self.end_exchange(conn, io, now);
+                }
+                let before = (io.buffered().len(), conn.proto.is_reading_body());
+                if io.buffered().is_empty() && conn.proto.is_reading_body() {
+                    match io.read() {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            return Flow::Yield(Step::read().until(conn.deadline()));
+                        }
+                        Err(e) => return Flow::Yield(self.finish_error(conn, Error::Io(e))),
+                    }
+                }
+                let handler = &mut a.job.handler;
+                let proto = &mut conn.proto;
+                let called = catch_unwind(AssertUnwindSafe(|| {
+                    handler.on_response_readable(&mut Decoder::new(io, proto))
+                }));
+                let Ok(next) = called else {
+                    conn.active = None;
+                    conn.proto.close();
+                    return Flow::Yield(Step::close());
+                };
+                a.next = next;
+                arm(&mut conn.proto, now, next);
+                if conn.proto.is_closed() && conn.proto.is_reading_body() {
+                    return Flow::Yield(self.finish_error(conn, Error::Incomplete));
+                }
+                if next.interest() == Interest::End
+                    || !conn.proto.is_reading_body() && !next.is_read()
+                {
+                    return self.end_exchange(conn, io, now);
+                }
+                if before == (io.buffered().len(), conn.proto.is_reading_body()) {
+                    if !conn.proto.is_reading_body() {
+                        // The body is over and the handler still asks to read: it is done.
+                        return self.end_exchange(conn, io, now);
+                    }
+                    return Flow::Yield(Step::read().until(conn.deadline()));
+                }
+                Flow::Continue
+            }
+        }
+    }
+
+    fn read_head(
+        &mut self,
+        conn: &mut ClientConn<H>,
+        io: &mut Io<'_, TcpStream>,
+        now: Instant,
+    ) -> Flow {
+        match conn.proto.recv_head(now, io.buffered()) {
+            Ok(Some(n)) => {
+                let Some(a) = conn.active.as_mut() else {
+                    return Flow::Continue;
+                };
+                a.response_started = true;
+                let res = conn.proto.response(io.buffered());
+                if res.is_informational() {
+                    io.consume(n);
+                    if conn.proto.may_send_body() {
+                        a.continue_until = None;
+                    }
+                    return Flow::Continue;
+                }
+                let handler = &mut a.job.handler;
+                let called = catch_unwind(AssertUnwindSafe(|| handler.on_response(res)));
+                io.consume(n);
+                let Ok(next) = called else {
+                    conn.active = None;
+                    conn.proto.close();
+                    return Flow::Yield(Step::close());
+                };
+                a.next = next;
+                arm(&mut conn.proto, now, next);
+                a.phase = Phase::ResponseBody;
+                a.continue_until = None;
+                Flow::Continue
+            }
+            Ok(None) => {
+                if !io.buffered().is_empty() {
+                    if let Some(a) = conn.active.as_mut() {
+                        a.response_started = true;
+                    }
+                }
+                match io.read() {
+                    Ok(0) => {
+                        let err = match conn.proto.recv_eof(now) {
+                            Err(e) if e.is_parse() && !e.is_incomplete() => Error::Parse(
+                                e.parse_error().unwrap_or(hyper_proto::ParseError::Syntax),
+                            ),
+                            _ => Error::Incomplete,
+                        };
+                        Flow::Yield(self.finish_error(conn, err))
+                    }
+                    Ok(_) => Flow::Continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        let write = conn
+                            .active
+                            .as_ref()
+                            .is_some_and(|a| a.phase == Phase::Body && conn.proto.may_send_body());
+                        Flow::Yield(Step {
+                            read: true,
+                            write,
+                            deadline: conn.deadline(),
+                            close: false,
+                        })
+                    }
+                    Err(e) => Flow::Yield(self.finish_error(conn, Error::Io(e))),
+                }
+            }
+            Err(e) => {
+                let err = e.parse_error().map_or(Error::Incomplete, Error::Parse);
+                Flow::Yield(self.finish_error(conn, err))
+            }
+        }
+    }
+
+    fn end_exchange(
+        &mut self,
+        conn: &mut ClientConn<H>,
+        io: &mut Io<'_, TcpStream>,
+        now: Instant,
+    ) -> Flow {
+        let _ = conn.proto.set_next(now, Next::end(), io.write_buf());
+        conn.active = None;
+        conn.reused = true;
+        Flow::Yield(self.pool_or_close(conn))
+    }
+
+    /// Puts a finished connection in the idle pool, or closes it.
+    fn pool_or_close(&mut self, conn: &mut ClientConn<H>) -> Step {
+        if !conn.proto.can_send_request() || conn.proto.is_closed() {
+            return Step::close();
+        }
+        let list = self.idle.entry(conn.key.clone()).or_default();
+        list.retain(|(_, c)| c.is_alive());
+        if list.len() >= self.builder.max_idle_per_host {
+            return Step::close();
+        }
+        list.push((conn.ctrl.id(), conn.ctrl.clone()));
+        Step::read().until(conn.proto.poll_timeout())
+    }
+}
+
+/// Records the handler's `next` with the connection (its timeout becomes the deadline).
+/// `end` and `remove` are acted on by the driver itself.
+fn arm(proto: &mut hyper_proto::Conn<hyper_proto::Client>, now: Instant, next: Next) {
+    if !matches!(next.interest(), Interest::End | Interest::Remove) {
+        let mut scratch = Vec::new();
+        let _ = proto.set_next(now, next, &mut scratch);
+    }
+}
+
+impl<H> ClientConn<H> {
+    fn start(&mut self, job: Job<H>) {
+        self.active = Some(Active {
+            job,
+            phase: Phase::Head,
+            next: Next::write(),
+            response_started: false,
+            body_started: false,
+            continue_until: None,
+        });
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        let a = self.proto.poll_timeout();
+        let b = self.active.as_ref().and_then(|a| a.continue_until);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}

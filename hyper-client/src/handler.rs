@@ -1,0 +1,48 @@
+//! The client-side [`Handler`]: the server's, with names and types adjusted.
+
+use hyper_net::{Control, Transport};
+use hyper_proto::Next;
+
+use crate::error::Error;
+use crate::request::Request;
+
+/// The response head handed to [`Handler::on_response`]: a borrowed view of the read buffer.
+pub type Response<'a> = hyper_proto::Response<'a>;
+
+/// Writes the request body in [`Handler::on_request_writable`].
+pub type Encoder<'a, 'io, T> = hyper_net::Encoder<'a, 'io, T, hyper_proto::Client>;
+
+/// Reads the response body in [`Handler::on_response_readable`]: `Ok(0)` at its end,
+/// `WouldBlock` when nothing more arrived yet.
+pub type Decoder<'a, 'io, T> = hyper_net::Decoder<'a, 'io, T, hyper_proto::Client>;
+
+/// One request's state machine on the client side.
+///
+/// The order: [`Handler::on_control`] once the request has a connection, then
+/// [`Handler::on_request`] to fill the head, [`Handler::on_request_writable`] while it
+/// writes a body, [`Handler::on_response`] with the response head (informational 1xx
+/// answers are skipped), [`Handler::on_response_readable`] while it reads the body, and
+/// [`Next::end`]. Any failure goes to [`Handler::on_error`], and the handler is dropped.
+pub trait Handler<T: Transport>: Send + 'static {
+    /// Fill the request head (method, headers, body framing).
+    fn on_request(&mut self, req: &mut Request) -> Next;
+
+    /// Body bytes can be written.
+    fn on_request_writable(&mut self, encoder: &mut Encoder<'_, '_, T>) -> Next;
+
+    /// The response head arrived.
+    fn on_response(&mut self, res: Response<'_>) -> Next;
+
+    /// Response body bytes can be read (or the body ended: `read` returns `Ok(0)`).
+    fn on_response_readable(&mut self, decoder: &mut Decoder<'_, '_, T>) -> Next;
+
+    /// The request failed; the returned `Next` is ignored except for
+    /// [`Next::remove`]/[`Next::end`] semantics (the exchange is over either way).
+    fn on_error(&mut self, err: Error) -> Next;
+
+    /// The request's connection, to wake the handler from another thread after
+    /// [`Next::wait`].
+    fn on_control(&mut self, ctrl: Control) {
+        drop(ctrl);
+    }
+}

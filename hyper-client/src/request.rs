@@ -1,0 +1,191 @@
+//! [`Request`]: the head a client handler fills in `on_request`.
+
+use core::fmt;
+
+use http::Method;
+use hyper_proto::BodyKind;
+
+use crate::url::Url;
+
+/// A header the request cannot carry (a name that is not a token, a value with CR/LF/NUL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidHeader;
+
+impl fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid header name or value")
+    }
+}
+
+impl std::error::Error for InvalidHeader {}
+
+/// The request head: method (GET by default), headers, body framing, `Expect`.
+///
+/// `Host` comes from the URL unless set here. `Content-Length` / `Transfer-Encoding:
+/// chunked` given as headers set the framing. Without a body declared, none is sent.
+pub struct Request {
+    method: Method,
+    url: Url,
+    data: Vec<u8>,
+    spans: Vec<(u32, u32, u32)>,
+    body: BodyKind,
+    expect_continue: bool,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url.to_string())
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn is_value(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+impl Request {
+    pub(crate) fn new(url: Url) -> Self {
+        Self {
+            method: Method::GET,
+            url,
+            data: Vec::new(),
+            spans: Vec::new(),
+            body: BodyKind::Empty,
+            expect_continue: false,
+        }
+    }
+
+    /// The URL being requested.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Sets the method.
+    pub fn set_method(&mut self, method: Method) {
+        self.method = method;
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// Sets a header, replacing others of the same name.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidHeader`]; nothing changes then.
+    pub fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), InvalidHeader> {
+        let data = &self.data;
+        let keep: Vec<_> = self
+            .spans
+            .iter()
+            .copied()
+            .filter(|&(s, m, _)| {
+                !data[s as usize..m as usize].eq_ignore_ascii_case(name.as_bytes())
+            })
+            .collect();
+        let old = std::mem::replace(&mut self.spans, keep);
+        self.append_header(name, value)
+            .inspect_err(|_| self.spans = old)
+    }
+
+    /// Adds a header line.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidHeader`].
+    pub fn append_header(
+        &mut self,
+        name: &str,
+        value: impl AsRef<[u8]>,
+    ) -> Result<(), InvalidHeader> {
+        let value = value.as_ref();
+        if !is_token(name.as_bytes()) || !is_value(value) {
+            return Err(InvalidHeader);
+        }
+        if name.eq_ignore_ascii_case("content-length") {
+            let n = core::str::from_utf8(value)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or(InvalidHeader)?;
+            self.body = BodyKind::Length(n);
+            return Ok(());
+        }
+        if name.eq_ignore_ascii_case("transfer-encoding") {
+            if value.eq_ignore_ascii_case(b"chunked") {
+                self.body = BodyKind::Streaming;
+                return Ok(());
+            }
+            return Err(InvalidHeader);
+        }
+        if name.eq_ignore_ascii_case("expect") {
+            if value.eq_ignore_ascii_case(b"100-continue") {
+                self.expect_continue = true;
+                return Ok(());
+            }
+            return Err(InvalidHeader);
+        }
+        let s = self.data.len() as u32;
+        self.data.extend_from_slice(name.as_bytes());
+        let m = self.data.len() as u32;
+        self.data.extend_from_slice(value);
+        self.spans.push((s, m, self.data.len() as u32));
+        Ok(())
+    }
+
+    /// Declares a body of exactly `n` bytes.
+    pub fn set_content_length(&mut self, n: u64) {
+        self.body = BodyKind::Length(n);
+    }
+
+    /// Declares a body of unknown length (chunked).
+    pub fn set_chunked(&mut self) {
+        self.body = BodyKind::Streaming;
+    }
+
+    /// Sends `Expect: 100-continue` and holds the body back until the server answers `100`
+    /// (or a second passes, as curl does).
+    pub fn set_expect_continue(&mut self, on: bool) {
+        self.expect_continue = on;
+    }
+
+    pub(crate) fn body(&self) -> BodyKind {
+        self.body
+    }
+
+    pub(crate) fn expect_continue(&self) -> bool {
+        self.expect_continue
+    }
+
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.spans.iter().map(|&(s, m, e)| {
+            (
+                &self.data[s as usize..m as usize],
+                &self.data[m as usize..e as usize],
+            )
+        })
+    }
+
+    /// Whether re-sending this request is harmless (RFC 9110 §9.2.2).
+    pub(crate) fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method,
+            Method::GET
+                | Method::HEAD
+                | Method::OPTIONS
+                | Method::TRACE
+                | Method::PUT
+                | Method::DELETE
+        )
+    }
+}

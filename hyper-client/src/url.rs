@@ -1,0 +1,188 @@
+//! `http://host[:port]/path?query` URLs: what the client needs of them, parsed without
+//! allocation beyond the one owned copy.
+
+use core::fmt;
+
+/// Why a URL was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// Not `http://` (`https://` waits for TLS).
+    Scheme,
+    /// No host, a malformed host or port, or user info.
+    Authority,
+    /// A byte that cannot appear in a request-target (space, control).
+    Target,
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Scheme => "unsupported URL scheme (only http:// for now)",
+            Self::Authority => "invalid host or port in URL",
+            Self::Target => "invalid character in URL path",
+        })
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+/// A parsed `http` URL.
+///
+/// # Examples
+///
+/// ```
+/// let url = hyper_client::Url::parse("http://[::1]:8080/a/b?c=d#frag").unwrap();
+/// assert_eq!(url.host(), "::1");
+/// assert_eq!(url.port(), 8080);
+/// assert_eq!(url.target(), "/a/b?c=d");
+/// assert_eq!(url.authority(), "[::1]:8080");
+/// assert!(hyper_client::Url::parse("https://example.com/").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Url {
+    text: String,
+    /// Host without brackets.
+    host: (usize, usize),
+    /// Host as written, with brackets and port: the `Host` header value.
+    authority: (usize, usize),
+    port: u16,
+    target: (usize, usize),
+}
+
+impl Url {
+    /// Parses `http://host[:port][/path][?query][#fragment]`.
+    ///
+    /// # Errors
+    ///
+    /// [`UrlError`] for another scheme, a missing or malformed host or port, user info, or
+    /// bytes that cannot go in a request line.
+    pub fn parse(s: &str) -> Result<Self, UrlError> {
+        let scheme_end = s.find("://").ok_or(UrlError::Scheme)?;
+        if !s[..scheme_end].eq_ignore_ascii_case("http") {
+            return Err(UrlError::Scheme);
+        }
+        let rest_start = scheme_end + 3;
+        let rest = &s[rest_start..];
+        let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let auth = &rest[..auth_len];
+        if auth.is_empty() || auth.contains('@') {
+            return Err(UrlError::Authority);
+        }
+        let (host, port_str, host_off) = if let Some(inner) = auth.strip_prefix('[') {
+            let close = inner.find(']').ok_or(UrlError::Authority)?;
+            let host = &inner[..close];
+            host.parse::<std::net::Ipv6Addr>()
+                .map_err(|_| UrlError::Authority)?;
+            let after = &inner[close + 1..];
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':').ok_or(UrlError::Authority)?),
+            };
+            (host, port, 1)
+        } else {
+            match auth.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p), 0),
+                None => (auth, None, 0),
+            }
+        };
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~:%".contains(&b))
+        {
+            return Err(UrlError::Authority);
+        }
+        let port = match port_str {
+            None | Some("") => 80,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p > 0)
+                .ok_or(UrlError::Authority)?,
+        };
+        let after_auth = &rest[auth_len..];
+        let target_len = after_auth.find('#').unwrap_or(after_auth.len());
+        let target = &after_auth[..target_len];
+        if target.bytes().any(|b| b <= 0x20 || b == 0x7f) {
+            return Err(UrlError::Target);
+        }
+        // Owned text: the original, with "/" inserted when the path is empty.
+        let mut text = String::with_capacity(s.len() + 1);
+        text.push_str(&s[..rest_start + auth_len]);
+        let target_start = text.len();
+        if !target.starts_with('/') {
+            text.push('/');
+        }
+        text.push_str(target);
+        let host_start = rest_start + host_off;
+        Ok(Self {
+            host: (host_start, host_start + host.len()),
+            authority: (rest_start, rest_start + auth_len),
+            port,
+            target: (target_start, text.len()),
+            text,
+        })
+    }
+
+    /// The host name or address (IPv6 without brackets).
+    pub fn host(&self) -> &str {
+        &self.text[self.host.0..self.host.1]
+    }
+
+    /// The port (80 when not given).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The `Host` header value: host as written, with the port if one was given.
+    pub fn authority(&self) -> &str {
+        &self.text[self.authority.0..self.authority.1]
+    }
+
+    /// Path and query, the request-target (`/` at least).
+    pub fn target(&self) -> &str {
+        &self.text[self.target.0..self.target.1]
+    }
+}
+
+impl fmt::Display for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let u = Url::parse("http://example.com").unwrap();
+        assert_eq!(
+            (u.host(), u.port(), u.target(), u.authority()),
+            ("example.com", 80, "/", "example.com")
+        );
+        let u = Url::parse("HTTP://a.b:8080?x=1").unwrap();
+        assert_eq!((u.host(), u.port(), u.target()), ("a.b", 8080, "/?x=1"));
+        let u = Url::parse("http://127.0.0.1:1/p/q#frag").unwrap();
+        assert_eq!((u.host(), u.target()), ("127.0.0.1", "/p/q"));
+        for bad in [
+            "ftp://a/",
+            "https://a/",
+            "a.b/c",
+            "http://",
+            "http://:80/",
+            "http://u:p@host/",
+            "http://a:0/",
+            "http://a:99999/",
+            "http://a:8x/",
+            "http://[::1/",
+            "http://[nothex]/",
+            "http://a/b c",
+            "http://a b/",
+        ] {
+            assert!(Url::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! The client against test servers on loopback: our own server, raw sockets scripted per
+//! test, python's http.server and nginx.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_client::{Client, Decoder, Encoder, Error, Handler, Method, Next, Request, Response};
+
+type T = hyper_client::TcpStream;
+
+/// What a request ended with.
+#[derive(Debug)]
+#[allow(dead_code, reason = "headers are kept for debugging failed assertions")]
+struct Outcome {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// A handler that sends `method` with an optional body and collects the response.
+struct Collect {
+    method: Method,
+    body: Option<Vec<u8>>,
+    chunked: bool,
+    expect: bool,
+    pos: usize,
+    timeout: Option<Duration>,
+    out: Option<Outcome>,
+    done: Option<Sender<Result<Outcome, Error>>>,
+}
+
+impl Collect {
+    fn get() -> (Self, Receiver<Result<Outcome, Error>>) {
+        Self::new(Method::GET, None)
+    }
+
+    fn new(method: Method, body: Option<Vec<u8>>) -> (Self, Receiver<Result<Outcome, Error>>) {
+        let (tx, rx) = channel();
+        let h = Self {
+            method,
+            body,
+            chunked: false,
+            expect: false,
+            pos: 0,
+            timeout: None,
+            out: None,
+            done: Some(tx),
+        };
+        (h, rx)
+    }
+
+    fn finish(&mut self, r: Result<Outcome, Error>) {
+        if let Some(tx) = self.done.take() {
+            let _ = tx.send(r);
+        }
+    }
+
+    fn read_next(&self) -> Next {
+        match self.timeout {
+            Some(t) => Next::read().timeout(t),
+            None => Next::read(),
+        }
+    }
+}
+
+impl Handler<T> for Collect {
+    fn on_request(&mut self, req: &mut Request) -> Next {
+        req.set_method(self.method.clone());
+        req.set_header("User-Agent", "hyper-next-test").unwrap();
+        match &self.body {
+            Some(b) if self.chunked => req.set_chunked(),
+            Some(b) => req.set_content_length(b.len() as u64),
+            None => {}
+        }
+        req.set_expect_continue(self.expect);
+        if self.body.is_some() {
+            Next::write()
+        } else {
+            self.read_next()
+        }
+    }
+
+    fn on_request_writable(&mut self, enc: &mut Encoder<'_, '_, T>) -> Next {
+        let body = self.body.as_deref().unwrap_or_default();
+        while self.pos < body.len() {
+            // Small pieces, so chunked bodies have several chunks.
+            let end = (self.pos + 1000).min(body.len());
+            match enc.write(&body[self.pos..end]) {
+                Ok(n) => self.pos += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+                Err(_) => return Next::remove(),
+            }
+        }
+        if self.chunked {
+            enc.close().unwrap();
+        }
+        self.read_next()
+    }
+
+    fn on_response(&mut self, res: Response<'_>) -> Next {
+        self.out = Some(Outcome {
+            status: res.status().as_u16(),
+            headers: res
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.to_ascii_lowercase(),
+                        String::from_utf8_lossy(v).into_owned(),
+                    )
+                })
+                .collect(),
+            body: Vec::new(),
+        });
+        self.read_next()
+    }
+
+    fn on_response_readable(&mut self, dec: &mut Decoder<'_, '_, T>) -> Next {
+        let mut buf = [0u8; 8192];
+        loop {
+            match dec.read(&mut buf) {
+                Ok(0) => {
+                    let out = self.out.take().unwrap();
+                    self.finish(Ok(out));
+                    return Next::end();
+                }
+                Ok(n) => self.out.as_mut().unwrap().body.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return self.read_next(),
+                Err(e) => {
+                    let err = if e.kind() == ErrorKind::UnexpectedEof {
+                        Error::Incomplete
+                    } else {
+                        Error::Io(e)
+                    };
+                    self.finish(Err(err));
+                    return Next::remove();
+                }
+            }
+        }
+    }
+
+    fn on_error(&mut self, err: Error) -> Next {
+        self.finish(Err(err));
+        Next::remove()
+    }
+}
+
+fn wait(rx: &Receiver<Result<Outcome, Error>>) -> Result<Outcome, Error> {
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the request neither finished nor failed")
+}
+
+/// A scripted server: each accepted connection is handed to `script` on its own thread;
+/// returns the address and the count of accepted connections.
+fn scripted(
+    script: impl Fn(usize, TcpStream) + Send + Sync + 'static,
+) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&count);
+    let script = Arc::new(script);
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(s) = s else { return };
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            let script = Arc::clone(&script);
+            std::thread::spawn(move || script(n, s));
+        }
+    });
+    (addr, count)
+}
+
+/// Reads one request head (and a Content-Length body) from `s`; `None` at EOF.
+fn read_request(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut b) {
+            Ok(1) => head.push(b[0]),
+            _ => return None,
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let len = text
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(|v| v.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).ok()?;
+    Some((text, body))
+}
+
+#[test]
+fn keep_alive_reuses_one_connection() {
+    let (addr, accepted) = scripted(|_, mut s| {
+        while let Some((head, _)) = read_request(&mut s) {
+            let path = head.split_whitespace().nth(1).unwrap().to_owned();
+            write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{path}",
+                path.len()
+            )
+            .unwrap();
+        }
+    });
+    let client = Client::new().unwrap();
+    for i in 0..5 {
+        let (h, rx) = Collect::get();
+        client.request(&format!("http://{addr}/r{i}"), h).unwrap();
+        let out = wait(&rx).unwrap();
+        assert_eq!(out.body, format!("/r{i}").as_bytes());
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one connection for five requests"
+    );
+}
+
+#[test]
+fn stale_pooled_connection_is_retried_for_get_not_post() {
+    // Connection 0 answers one request, then drops the next without a byte; later
+    // connections answer normally.
+    let (addr, accepted) = scripted(|n, mut s| {
+        let Some(_) = read_request(&mut s) else {
+            return;
+        };
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .unwrap();
+        if n == 0 {
+            let _ = read_request(&mut s);
+            return; // closes without answering
+        }
+        while read_request(&mut s).is_some() {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .unwrap();
+        }
+    });
+    let client = Client::new().unwrap();
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    wait(&rx).unwrap();
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    assert_eq!(
+        wait(&rx).unwrap().body,
+        b"ok",
+        "GET retried on a fresh connection"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+
+    // Same again with POST: the failure is reported, never retried silently.
+    let (addr, accepted) = scripted(|n, mut s| {
+        let Some(_) = read_request(&mut s) else {
+            return;
+        };
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .unwrap();
+        if n == 0 {
+            let _ = read_request(&mut s);
+        }
+    });
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    wait(&rx).unwrap();
+    let (h, rx) = Collect::new(Method::POST, Some(b"data".to_vec()));
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    let err = wait(&rx).unwrap_err();
+    assert!(matches!(err, Error::Incomplete | Error::Io(_)), "{err:?}");
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "POST not retried");
+}
+
+#[test]
+fn expect_continue_waits_for_100() {
+    let (addr, _) = scripted(|_, mut s| {
+        let mut head = Vec::new();
+        let mut b = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            s.read_exact(&mut b).unwrap();
+            head.push(b[0]);
+        }
+        let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        assert!(text.contains("expect: 100-continue"), "{text}");
+        // Nothing of the body may arrive before the 100.
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        assert!(s.read(&mut b).is_err(), "body sent before 100 Continue");
+        s.set_read_timeout(None).unwrap();
+        s.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").unwrap();
+        let mut body = [0u8; 5];
+        s.read_exact(&mut body).unwrap();
+        s.write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\n")
+            .unwrap();
+        s.write_all(&body).unwrap();
+    });
+    let client = Client::new().unwrap();
+    let (mut h, rx) = Collect::new(Method::PUT, Some(b"hello".to_vec()));
+    h.expect = true;
+    client.request(&format!("http://{addr}/up"), h).unwrap();
+    let out = wait(&rx).unwrap();
+    assert_eq!((out.status, out.body.as_slice()), (201, &b"hello"[..]));
+}
+
+#[test]
+fn chunked_response_split_at_every_byte() {
+    let response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n";
+    let (addr, _) = scripted(move |_, mut s| {
+        s.set_nodelay(true).unwrap();
+        read_request(&mut s).unwrap();
+        for b in response.iter() {
+            s.write_all(&[*b]).unwrap();
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let _ = read_request(&mut s);
+    });
+    let client = Client::new().unwrap();
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    let out = wait(&rx).unwrap();
+    assert_eq!(out.body, b"hello world");
+}
+
+#[test]
+fn informational_responses_are_skipped() {
+    let (addr, _) = scripted(|_, mut s| {
+        read_request(&mut s).unwrap();
+        s.write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody").unwrap();
+        let _ = read_request(&mut s);
+    });
+    let client = Client::new().unwrap();
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    let out = wait(&rx).unwrap();
+    assert_eq!((out.status, out.body.as_slice()), (200, &b"body"[..]));
+}
+
+#[test]
+fn head_204_304_and_close_delimited() {
+    let (addr, _) = scripted(|_, mut s| {
+        while let Some((head, _)) = read_request(&mut s) {
+            if head.starts_with("HEAD") {
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+                    .unwrap();
+            } else if head.contains("/204") {
+                s.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n")
+                    .unwrap();
+            } else if head.contains("/304") {
+                s.write_all(b"HTTP/1.1 304 Not Modified\r\n\r\n").unwrap();
+            } else {
+                s.write_all(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
+                    .unwrap();
+                return;
+            }
+        }
+    });
+    let client = Client::new().unwrap();
+    for (method, path, status) in [
+        (Method::HEAD, "/", 200),
+        (Method::GET, "/204", 204),
+        (Method::GET, "/304", 304),
+    ] {
+        let (h, rx) = Collect::new(method, None);
+        client.request(&format!("http://{addr}{path}"), h).unwrap();
+        let out = wait(&rx).unwrap();
+        assert_eq!((out.status, out.body.len()), (status, 0), "{path}");
+    }
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/eof"), h).unwrap();
+    assert_eq!(wait(&rx).unwrap().body, b"until the end");
+}
+
+#[test]
+fn error_kinds_are_distinct() {
+    let client = Client::new().unwrap();
+    // Refused
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{closed}/"), h).unwrap();
+    assert!(matches!(wait(&rx), Err(Error::ConnectRefused(_))));
+    // DNS
+    let (h, rx) = Collect::get();
+    client.request("http://no-such-host.invalid/", h).unwrap();
+    assert!(matches!(wait(&rx), Err(Error::Dns(_))));
+    // Bad URL: refused before anything is sent
+    let (h, _rx) = Collect::get();
+    assert!(client.request("https://example.com/", h).is_err());
+    // Head too large, body shorter than its length, reset mid-body
+    let (addr, _) = scripted(|_, mut s| {
+        let Some((head, _)) = read_request(&mut s) else {
+            return;
+        };
+        if head.contains("/big") {
+            let big = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(100_000));
+            let _ = s.write_all(big.as_bytes());
+        } else if head.contains("/short") {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+                .unwrap();
+        } else {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+                .unwrap();
+            let s2 = socket2::Socket::from(s);
+            s2.set_linger(Some(Duration::ZERO)).unwrap(); // RST on close
+        }
+    });
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/big"), h).unwrap();
+    assert!(matches!(
+        wait(&rx),
+        Err(Error::Parse(hyper_proto::ParseError::HeadTooLarge))
+    ));
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/short"), h).unwrap();
+    assert!(matches!(wait(&rx), Err(Error::Incomplete)));
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{addr}/reset"), h).unwrap();
+    let err = wait(&rx).unwrap_err();
+    assert!(matches!(err, Error::Io(_) | Error::Incomplete), "{err:?}");
+    // The client still works after all that.
+    let (ok_addr, _) = scripted(|_, mut s| {
+        read_request(&mut s).unwrap();
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .unwrap();
+    });
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{ok_addr}/"), h).unwrap();
+    assert_eq!(wait(&rx).unwrap().body, b"ok");
+}
+
+#[test]
+fn timeouts() {
+    // Connect timeout: a listener with a full backlog that never accepts.
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    sock.listen(0).unwrap();
+    let target = sock.local_addr().unwrap().as_socket().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        s.set_nonblocking(true).unwrap();
+        let _ = s.connect(&target.into());
+        fillers.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let client = Client::builder()
+        .connect_timeout(Some(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    let (h, rx) = Collect::get();
+    client.request(&format!("http://{target}/"), h).unwrap();
+    assert!(matches!(wait(&rx), Err(Error::ConnectTimeout)));
+    // Response timeout from the handler's Next.
+    let (addr, _) = scripted(|_, mut s| {
+        read_request(&mut s).unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    let (mut h, rx) = Collect::get();
+    h.timeout = Some(Duration::from_millis(100));
+    client.request(&format!("http://{addr}/"), h).unwrap();
+    assert!(matches!(wait(&rx), Err(Error::Timeout)));
+}
+
+#[test]
+fn thousand_requests_from_eight_threads_against_our_server() {
+    use hyper_server::{Decoder as SDec, Encoder as SEnc, Handler as SHandler};
+    struct Echo {
+        body: Vec<u8>,
+        pos: usize,
+    }
+    impl SHandler<hyper_server::TcpStream> for Echo {
+        fn on_request(&mut self, req: hyper_server::Request<'_>) -> Next {
+            self.body = format!("answer to {}", req.target()).into_bytes();
+            Next::write()
+        }
+        fn on_request_readable(&mut self, _: &mut SDec<'_, '_, hyper_server::TcpStream>) -> Next {
+            Next::write()
+        }
+        fn on_response(&mut self, res: &mut hyper_server::Response) -> Next {
+            res.set_content_length(self.body.len() as u64);
+            Next::write()
+        }
+        fn on_response_writable(
+            &mut self,
+            enc: &mut SEnc<'_, '_, hyper_server::TcpStream>,
+        ) -> Next {
+            while self.pos < self.body.len() {
+                match enc.write(&self.body[self.pos..]) {
+                    Ok(n) => self.pos += n,
+                    Err(_) => return Next::write(),
+                }
+            }
+            Next::end()
+        }
+    }
+    let server = hyper_server::Server::http("127.0.0.1:0")
+        .unwrap()
+        .threads(2)
+        .handle(|_| Echo {
+            body: Vec::new(),
+            pos: 0,
+        })
+        .unwrap();
+    let addr = server.addr();
+    let client = Client::builder().max_idle_per_host(16).build().unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                let mut pending = Vec::new();
+                for i in 0..125 {
+                    let (h, rx) = Collect::get();
+                    let target = format!("/t{t}/r{i}");
+                    client
+                        .request(&format!("http://{addr}{target}"), h)
+                        .unwrap();
+                    pending.push((target, rx));
+                }
+                for (target, rx) in pending {
+                    let out = wait(&rx).unwrap();
+                    assert_eq!(out.body, format!("answer to {target}").as_bytes());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    server.close().unwrap();
+}
+
+#[test]
+fn request_bodies_length_and_chunked() {
+    let (addr, _) = scripted(|_, mut s| {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 65536];
+        // Read until the request ends (a Content-Length body, or the last chunk).
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            all.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&all);
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let head = &text[..head_end].to_ascii_lowercase();
+                if head.contains("transfer-encoding: chunked") && text.ends_with("0\r\n\r\n") {
+                    break;
+                }
+                if let Some(len) = head.lines().find_map(|l| {
+                    l.strip_prefix("content-length: ")
+                        .map(|v| v.parse::<usize>().unwrap())
+                }) {
+                    if all.len() >= head_end + 4 + len {
+                        break;
+                    }
+                }
+            }
+        }
+        let reply = format!("{}", all.len());
+        write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+            reply.len()
+        )
+        .unwrap();
+    });
+    let client = Client::new().unwrap();
+    let body = vec![b'z'; 100_000];
+    let (h, rx) = Collect::new(Method::POST, Some(body.clone()));
+    client.request(&format!("http://{addr}/len"), h).unwrap();
+    assert_eq!(wait(&rx).unwrap().status, 200);
+    let (mut h, rx) = Collect::new(Method::POST, Some(body));
+    h.chunked = true;
+    client
+        .request(&format!("http://{addr}/chunked"), h)
+        .unwrap();
+    assert_eq!(wait(&rx).unwrap().status, 200);
+}
+
+#[test]
+fn against_python_http_server() {
+    let dir = std::env::temp_dir().join(format!("hyper-client-py-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("file.txt"), "served by python\n").unwrap();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 must be installed");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let t0 = std::time::Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "python http.server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let client = Client::new().unwrap();
+    for _ in 0..3 {
+        let (h, rx) = Collect::get();
+        client
+            .request(&format!("http://{addr}/file.txt"), h)
+            .unwrap();
+        let out = wait(&rx).unwrap();
+        assert_eq!(
+            (out.status, out.body.as_slice()),
+            (200, &b"served by python\n"[..])
+        );
+    }
+    let (h, rx) = Collect::get();
+    client
+        .request(&format!("http://{addr}/missing"), h)
+        .unwrap();
+    assert_eq!(wait(&rx).unwrap().status, 404);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
