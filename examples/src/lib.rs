@@ -9,4 +9,5 @@
 pub mod echo;
 pub mod files;
 pub mod hello;
+pub mod proxy;
 pub mod wait;

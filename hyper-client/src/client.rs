@@ -408,6 +408,8 @@ pub(crate) struct ClientConn<H> {
     active: Option<Active<H>>,
     /// This connection already completed an exchange (a failure may be a stale pool hit).
     reused: bool,
+    /// Requests started on this connection: the tag of the current handler's `Control`.
+    exchange: u64,
 }
 
 enum Flow {
@@ -463,6 +465,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
                     ctrl,
                     active: None,
                     reused: false,
+                    exchange: 0,
                 };
                 conn.start(job);
                 Some(conn)
@@ -493,8 +496,8 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
             }
         }
         match why {
-            Why::Woken(next) => {
-                if let Some(a) = conn.active.as_mut() {
+            Why::Woken { next, tag } => {
+                if let Some(a) = conn.active.as_mut().filter(|_| tag == conn.exchange) {
                     a.next = next;
                     arm(&mut conn.proto, now, next);
                 }
@@ -587,7 +590,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         }
         match a.phase {
             Phase::Head => {
-                let ctrl = conn.ctrl.clone();
+                let ctrl = conn.ctrl.with_tag(conn.exchange);
                 let job = &mut a.job;
                 let req = job.req.get_or_insert_with(|| Request::new(job.url.clone()));
                 let handler = &mut job.handler;
@@ -833,6 +836,7 @@ fn arm(proto: &mut hyper_proto::Conn<hyper_proto::Client>, now: Instant, next: N
 
 impl<H> ClientConn<H> {
     fn start(&mut self, job: Job<H>) {
+        self.exchange += 1;
         self.active = Some(Active {
             job,
             phase: Phase::Head,

@@ -26,7 +26,7 @@ pub(crate) struct Core {
     /// loop bumps a slot's generation when its connection is removed).
     pub(crate) gens: Box<[AtomicU32]>,
     pub(crate) stopped: AtomicBool,
-    pub(crate) ready_tx: Sender<(ConnId, Next)>,
+    pub(crate) ready_tx: Sender<(ConnId, u64, Next)>,
     /// Wake syscalls made, for tests and stats.
     pub(crate) wakes: AtomicU64,
     /// Times accepting paused for lack of descriptors.
@@ -34,7 +34,10 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(waker: mio::Waker, capacity: usize) -> (Arc<Self>, Receiver<(ConnId, Next)>) {
+    pub(crate) fn new(
+        waker: mio::Waker,
+        capacity: usize,
+    ) -> (Arc<Self>, Receiver<(ConnId, u64, Next)>) {
         let (ready_tx, rx) = crossbeam_channel::unbounded();
         let gens = (0..capacity).map(|_| AtomicU32::new(0)).collect();
         let core = Arc::new(Self {
@@ -64,14 +67,14 @@ impl Core {
             .is_some_and(|g| g.load(Ordering::Acquire) == id.gen)
     }
 
-    fn ready(&self, id: ConnId, next: Next) -> Result<(), SendError> {
+    fn ready(&self, id: ConnId, tag: u64, next: Next) -> Result<(), SendError> {
         if self.stopped.load(Ordering::Acquire) {
             return Err(SendError::Stopped);
         }
         if !self.is_alive(id) {
             return Err(SendError::Gone);
         }
-        match self.ready_tx.try_send((id, next)) {
+        match self.ready_tx.try_send((id, tag, next)) {
             Ok(()) => self.wake(),
             Err(TrySendError::Disconnected(_)) => Err(SendError::Stopped),
             Err(TrySendError::Full(_)) => unreachable!("unbounded channel"),
@@ -127,11 +130,30 @@ impl std::error::Error for SendError {}
 pub struct Control {
     core: Arc<Core>,
     id: ConnId,
+    tag: u64,
 }
 
 impl Control {
     pub(crate) fn new(core: Arc<Core>, id: ConnId) -> Self {
-        Self { core, id }
+        Self { core, id, tag: 0 }
+    }
+
+    /// A handle to the same connection whose wakeups carry `tag` ([`Why::Woken`]): a driver
+    /// gives each exchange its own tag, so that a wakeup meant for an exchange that already
+    /// ended is recognised and dropped instead of reaching the next one.
+    ///
+    /// [`Why::Woken`]: crate::Why::Woken
+    pub fn with_tag(&self, tag: u64) -> Self {
+        Self {
+            core: Arc::clone(&self.core),
+            id: self.id,
+            tag,
+        }
+    }
+
+    /// The tag this handle's wakeups carry.
+    pub fn tag(&self) -> u64 {
+        self.tag
     }
 
     /// Applies `next` to the connection, on its loop's thread, as soon as the loop wakes.
@@ -141,7 +163,7 @@ impl Control {
     /// [`SendError::Gone`] if the connection has closed, [`SendError::Stopped`] if the loop
     /// has. Neither touches any other connection.
     pub fn ready(&self, next: Next) -> Result<(), SendError> {
-        self.core.ready(self.id, next)
+        self.core.ready(self.id, self.tag, next)
     }
 
     /// Whether the connection is still open (it may close right after this returns).
@@ -160,6 +182,7 @@ impl Clone for Control {
         Self {
             core: Arc::clone(&self.core),
             id: self.id,
+            tag: self.tag,
         }
     }
 }

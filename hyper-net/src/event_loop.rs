@@ -103,8 +103,13 @@ pub enum Why {
     Writable,
     /// The deadline of the last [`Step`] passed.
     Timeout,
-    /// A [`Control::ready`] arrived.
-    Woken(Next),
+    /// A [`Control::ready`] arrived, from a handle with this tag ([`Control::with_tag`]).
+    Woken {
+        /// What the sender wants next.
+        next: Next,
+        /// The tag of the `Control` it came through.
+        tag: u64,
+    },
     /// The loop is stopping: finish or close.
     Stopping,
 }
@@ -600,7 +605,7 @@ pub struct EventLoop<D: Driver> {
     slab: Slab<Entry<D>>,
     driver: D,
     core: Arc<Core>,
-    ready_rx: Receiver<(ConnId, Next)>,
+    ready_rx: Receiver<(ConnId, u64, Next)>,
     cmd_rx: Receiver<Cmd<D::Msg>>,
     cmd_tx: Sender<Cmd<D::Msg>>,
     listeners: Vec<Listener>,
@@ -962,13 +967,13 @@ impl<D: Driver> EventLoop<D> {
     }
 
     fn drain_wakeups(&mut self, now: Instant) {
-        while let Ok((id, next)) = self.ready_rx.try_recv() {
+        while let Ok((id, tag, next)) = self.ready_rx.try_recv() {
             let alive = self
                 .slab
                 .get(id.key as usize)
                 .is_some_and(|e| e.gen == id.gen && !e.closing && e.conn.is_some());
             if alive {
-                self.run_conn(id, Why::Woken(next), now);
+                self.run_conn(id, Why::Woken { next, tag }, now);
             }
         }
         while let Ok(cmd) = self.cmd_rx.try_recv() {

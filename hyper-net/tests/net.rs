@@ -65,7 +65,7 @@ impl Driver for TestDriver {
     fn ready(&mut self, conn: &mut Conn, io: &mut Io<'_, Self::Transport>, why: Why) -> Step {
         let now = io.now();
         match why {
-            Why::Woken(_) => io.write_buf().push(b'W'),
+            Why::Woken { .. } => io.write_buf().push(b'W'),
             Why::Timeout => match conn.mode {
                 Mode::Slow => {
                     io.write_buf().extend_from_slice(b"done\n");

@@ -52,6 +52,9 @@ pub(crate) struct ServerConn<H> {
     head_written: bool,
     /// The handler's error that it answered with `Next::end()` and no response.
     error_status: Option<StatusCode>,
+    /// Requests seen on this connection: the tag of the current handler's `Control`, so a
+    /// wakeup meant for an earlier request is dropped.
+    exchange: u64,
 }
 
 /// What to do after one handler interaction.
@@ -88,6 +91,7 @@ where
             next: Next::read(),
             head_written: false,
             error_status: None,
+            exchange: 0,
         })
     }
 
@@ -105,8 +109,8 @@ where
     fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, T>, why: Why) -> Step {
         let now = io.now();
         match why {
-            Why::Woken(next) => {
-                if conn.handler.is_some() {
+            Why::Woken { next, tag } => {
+                if conn.handler.is_some() && tag == conn.exchange {
                     conn.next = next;
                     if let Err(step) = conn.apply_next(now, io) {
                         return step;
@@ -243,9 +247,9 @@ impl<H> ServerConn<H> {
         }
         match self.proto.recv_head(now, io.buffered()) {
             Ok(Some(n)) => {
-                let Ok(handler) =
-                    catch_unwind(AssertUnwindSafe(|| factory.create(self.ctrl.clone())))
-                else {
+                self.exchange += 1;
+                let ctrl = self.ctrl.with_tag(self.exchange);
+                let Ok(handler) = catch_unwind(AssertUnwindSafe(|| factory.create(ctrl))) else {
                     self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR);
                     return Flow::Continue;
                 };

@@ -1,0 +1,32 @@
+//! cargo run --release -p examples --example proxy -- --addr 127.0.0.1:3000 http://127.0.0.1:8080
+//!
+//! Forwards every request to the upstream given as argument through a `Client`, streaming
+//! bodies both ways; the server handler waits on `Next::wait()` and is woken by the client
+//! side through its `Control`.
+
+use std::sync::Arc;
+
+use examples::proxy::{Proxy, Upstream};
+use hyper_client::Client;
+use hyper_server::Server;
+
+mod args;
+
+fn main() -> std::io::Result<()> {
+    let args = args::parse();
+    let Some(upstream) = args.rest.first() else {
+        eprintln!("usage: proxy [--addr HOST:PORT] http://UPSTREAM:PORT");
+        std::process::exit(2);
+    };
+    let upstream: Arc<str> = upstream.trim_end_matches('/').into();
+    let client: Client<Upstream> = Client::builder().build()?;
+    let server = Server::http(args.addr)?
+        .threads(args.threads)
+        .handle(move |ctrl| Proxy::new(client.clone(), Arc::clone(&upstream), ctrl))?;
+    println!(
+        "Listening on http://{} forwarding to {}",
+        server.addr(),
+        args.rest[0]
+    );
+    server.wait()
+}

@@ -1,0 +1,355 @@
+//! A forwarding proxy: each request is sent on through a [`Client`] to one upstream, and the
+//! response streamed back. The server handler (on a server loop) and the client handler (on
+//! the client's loop) share a bounded [`Pipe`] and wake each other with their `Control`s:
+//! the seed's "proxying to another URL" case. Bodies stream both ways with back-pressure:
+//! neither side buffers more than [`PIPE_LIMIT`] bytes.
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, Read, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use hyper_client::{Client, Error as ClientError};
+use hyper_proto::BodyLength;
+use hyper_server::{
+    Control, Decoder, Encoder, Handler, Next, Request, Response, StatusCode, TcpStream,
+};
+
+/// Most bytes waiting in one direction of a pipe.
+pub const PIPE_LIMIT: usize = 256 * 1024;
+
+/// Headers that belong to one connection, not to the message (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+];
+
+fn end_to_end(name: &str) -> bool {
+    !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// One direction of body bytes.
+#[derive(Debug, Default)]
+struct Flow {
+    chunks: VecDeque<Vec<u8>>,
+    bytes: usize,
+    done: bool,
+}
+
+impl Flow {
+    fn has_room(&self) -> bool {
+        self.bytes < PIPE_LIMIT
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        self.bytes += data.len();
+        self.chunks.push_back(data.to_vec());
+    }
+}
+
+/// What the two handlers of one proxied request share.
+#[derive(Debug, Default)]
+pub struct Pipe {
+    method: Option<hyper_server::Method>,
+    request_headers: Vec<(String, Vec<u8>)>,
+    request_body: Option<BodyLength>,
+    request: Flow,
+    status: Option<StatusCode>,
+    response_headers: Vec<(String, Vec<u8>)>,
+    response_length: Option<u64>,
+    response: Flow,
+    failed: Option<String>,
+    server: Option<Control>,
+    client: Option<Control>,
+}
+
+type Shared = Arc<Mutex<Pipe>>;
+
+fn lock(p: &Shared) -> MutexGuard<'_, Pipe> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn wake(ctrl: &Option<Control>, next: Next) {
+    if let Some(c) = ctrl {
+        let _ = c.ready(next);
+    }
+}
+
+/// The server side: one per incoming request.
+#[derive(Debug)]
+pub struct Proxy {
+    client: Client<Upstream>,
+    upstream: Arc<str>,
+    pipe: Shared,
+    current: Vec<u8>,
+    pos: usize,
+    head_sent: bool,
+}
+
+impl Proxy {
+    /// What to wait for: response bytes to write, request bytes to read, or a wakeup.
+    fn decide(&self, p: &Pipe) -> Next {
+        let answered = p.status.is_some() || p.failed.is_some();
+        let can_write = self.pos < self.current.len()
+            || !p.response.chunks.is_empty()
+            || p.response.done
+            || p.failed.is_some();
+        if answered && (!self.head_sent || can_write) {
+            Next::write()
+        } else if !p.request.done && p.request.has_room() {
+            Next::read()
+        } else {
+            Next::wait()
+        }
+    }
+
+    /// A handler forwarding to `upstream` (`http://host:port`) through `client`.
+    pub fn new(client: Client<Upstream>, upstream: Arc<str>, ctrl: Control) -> Self {
+        let pipe = Pipe {
+            server: Some(ctrl),
+            ..Pipe::default()
+        };
+        Self {
+            client,
+            upstream,
+            pipe: Arc::new(Mutex::new(pipe)),
+            current: Vec::new(),
+            pos: 0,
+            head_sent: false,
+        }
+    }
+}
+
+impl Handler<TcpStream> for Proxy {
+    fn on_request(&mut self, req: Request<'_>) -> Next {
+        let url = format!("{}{}", self.upstream, req.target());
+        {
+            let mut p = lock(&self.pipe);
+            p.method = Some(req.method().clone());
+            p.request_body = Some(req.body());
+            p.request_headers = req
+                .headers()
+                .iter()
+                .filter(|(n, _)| {
+                    end_to_end(n)
+                        && !n.eq_ignore_ascii_case("host")
+                        && !n.eq_ignore_ascii_case("expect")
+                })
+                .map(|(n, v)| (n.to_owned(), v.to_vec()))
+                .collect();
+            p.request.done = !req.has_body();
+        }
+        let upstream = Upstream {
+            pipe: Arc::clone(&self.pipe),
+            current: Vec::new(),
+            pos: 0,
+        };
+        if let Err(e) = self.client.request(&url, upstream) {
+            lock(&self.pipe).failed = Some(e.to_string());
+        }
+        let p = lock(&self.pipe);
+        self.decide(&p)
+    }
+
+    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            if !lock(&self.pipe).request.has_room() {
+                // Back-pressure: the client side wakes us when it took some.
+                break;
+            }
+            match decoder.read(&mut buf) {
+                Ok(0) => {
+                    let mut p = lock(&self.pipe);
+                    p.request.done = true;
+                    wake(&p.client, Next::write());
+                    break;
+                }
+                Ok(n) => {
+                    let mut p = lock(&self.pipe);
+                    p.request.push(&buf[..n]);
+                    wake(&p.client, Next::write());
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(_) => return Next::remove(),
+            }
+        }
+        let p = lock(&self.pipe);
+        self.decide(&p)
+    }
+
+    fn on_response(&mut self, res: &mut Response) -> Next {
+        self.head_sent = true;
+        let p = lock(&self.pipe);
+        if let Some(msg) = &p.failed {
+            if p.status.is_none() {
+                res.set_status(StatusCode::BAD_GATEWAY);
+                self.current = format!("upstream failed: {msg}\n").into_bytes();
+                res.set_content_length(self.current.len() as u64);
+                let _ = res.set_header("Content-Type", "text/plain");
+                return Next::write();
+            }
+        }
+        res.set_status(p.status.unwrap_or(StatusCode::BAD_GATEWAY));
+        for (name, value) in &p.response_headers {
+            let _ = res.append_header(name, value);
+        }
+        match p.response_length {
+            Some(n) => res.set_content_length(n),
+            None => res.set_chunked(),
+        }
+        let _ = res.set_header("Via", "1.1 hyper-next-proxy");
+        Next::write()
+    }
+
+    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
+        loop {
+            while self.pos < self.current.len() {
+                match encoder.write(&self.current[self.pos..]) {
+                    Ok(n) => self.pos += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+                    Err(_) => return Next::remove(),
+                }
+            }
+            let mut p = lock(&self.pipe);
+            if p.status.is_none() {
+                // Only the 502 text was to go out.
+                return Next::end();
+            }
+            match p.response.chunks.pop_front() {
+                Some(chunk) => {
+                    p.response.bytes -= chunk.len();
+                    wake(&p.client, Next::read());
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                None if p.response.done => return Next::end(),
+                None if p.failed.is_some() => return Next::remove(),
+                None => return self.decide(&p),
+            }
+        }
+    }
+}
+
+/// The client side: forwards the pipe's request upstream and feeds the response back.
+#[derive(Debug)]
+pub struct Upstream {
+    pipe: Shared,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl hyper_client::Handler<TcpStream> for Upstream {
+    fn on_control(&mut self, ctrl: Control) {
+        lock(&self.pipe).client = Some(ctrl);
+    }
+
+    fn on_request(&mut self, req: &mut hyper_client::Request) -> Next {
+        let p = lock(&self.pipe);
+        if let Some(m) = &p.method {
+            req.set_method(m.clone());
+        }
+        for (name, value) in &p.request_headers {
+            let _ = req.append_header(name, value);
+        }
+        match p.request_body {
+            Some(BodyLength::Length(n)) => req.set_content_length(n),
+            Some(BodyLength::Chunked) => req.set_chunked(),
+            _ => return Next::read(),
+        }
+        Next::write()
+    }
+
+    fn on_request_writable(
+        &mut self,
+        encoder: &mut hyper_client::Encoder<'_, '_, TcpStream>,
+    ) -> Next {
+        loop {
+            while self.pos < self.current.len() {
+                match encoder.write(&self.current[self.pos..]) {
+                    Ok(n) => self.pos += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+                    Err(_) => return Next::remove(),
+                }
+            }
+            let mut p = lock(&self.pipe);
+            match p.request.chunks.pop_front() {
+                Some(chunk) => {
+                    p.request.bytes -= chunk.len();
+                    wake(&p.server, Next::read());
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                None if p.request.done => {
+                    drop(p);
+                    let _ = encoder.close();
+                    return Next::read();
+                }
+                None => return Next::wait(),
+            }
+        }
+    }
+
+    fn on_response(&mut self, res: hyper_client::Response<'_>) -> Next {
+        let mut p = lock(&self.pipe);
+        p.status = Some(res.status());
+        p.response_headers = res
+            .headers()
+            .iter()
+            .filter(|(n, _)| end_to_end(n))
+            .map(|(n, v)| (n.to_owned(), v.to_vec()))
+            .collect();
+        p.response_length = match res.body() {
+            BodyLength::Length(n) => Some(n),
+            BodyLength::Empty => Some(0),
+            _ => None,
+        };
+        wake(&p.server, Next::write());
+        Next::read()
+    }
+
+    fn on_response_readable(
+        &mut self,
+        decoder: &mut hyper_client::Decoder<'_, '_, TcpStream>,
+    ) -> Next {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            if !lock(&self.pipe).response.has_room() {
+                return Next::wait();
+            }
+            match decoder.read(&mut buf) {
+                Ok(0) => {
+                    let mut p = lock(&self.pipe);
+                    p.response.done = true;
+                    wake(&p.server, Next::write());
+                    return Next::end();
+                }
+                Ok(n) => {
+                    let mut p = lock(&self.pipe);
+                    p.response.push(&buf[..n]);
+                    wake(&p.server, Next::write());
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
+                Err(e) => {
+                    let mut p = lock(&self.pipe);
+                    p.failed = Some(e.to_string());
+                    wake(&p.server, Next::write());
+                    return Next::remove();
+                }
+            }
+        }
+    }
+
+    fn on_error(&mut self, err: ClientError) -> Next {
+        eprintln!("DEBUG upstream error: {err:?}");
+        let mut p = lock(&self.pipe);
+        p.failed = Some(err.to_string());
+        wake(&p.server, Next::write());
+        Next::remove()
+    }
+}
