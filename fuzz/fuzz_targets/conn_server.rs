@@ -57,6 +57,10 @@ fuzz_target!(|data: &[u8]| {
             let body = format!("request {heads}");
             let kind = if heads % 2 == 0 { BodyKind::Streaming } else { BodyKind::Length(body.len() as u64) };
             conn.send_response_head(now, StatusCode::OK, [], kind, None, &mut out).unwrap();
+            if conn.is_upgraded() {
+                // A 2xx to CONNECT: the rest is a tunnel, not HTTP.
+                break;
+            }
             conn.send_body(body.as_bytes(), &mut out).unwrap();
             conn.set_next(now, Next::end(), &mut out).unwrap();
             progressed = true;
