@@ -20,7 +20,7 @@ use crate::request::Request;
 use crate::url::{Url, UrlError};
 
 /// Handler calls one connection may make in one loop turn before yielding.
-const CALLS_PER_TURN: usize = 64;
+const CALLS_PER_TURN: usize = 256;
 
 /// How long a request with `Expect: 100-continue` holds its body back (curl waits 1 s).
 const CONTINUE_WAIT: Duration = Duration::from_secs(1);
