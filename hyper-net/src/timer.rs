@@ -17,8 +17,11 @@ pub(crate) const TICK: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Copy, Debug)]
 struct Link {
-    /// Absolute tick at which this entry fires.
+    /// Absolute tick of the slot this entry is linked in.
     at: u64,
+    /// The tick actually wanted, when it was pushed later without relinking (a keep-alive
+    /// connection re-arms its idle deadline on every request: that costs one store).
+    want: u64,
     /// Slot it is linked in, or `NIL` when not armed.
     slot: u32,
     prev: u32,
@@ -27,6 +30,7 @@ struct Link {
 
 const UNARMED: Link = Link {
     at: 0,
+    want: 0,
     slot: NIL,
     prev: NIL,
     next: NIL,
@@ -81,14 +85,30 @@ impl Wheel {
         if self.links.len() <= k {
             self.links.resize(k + 1, UNARMED);
         }
-        self.unlink(key);
-        let Some(deadline) = deadline else { return };
+        let Some(deadline) = deadline else {
+            self.unlink(key);
+            return;
+        };
         // Never schedule into a tick already processed: it would wait a whole rotation.
         let at = self.tick_ceil(deadline).max(self.done + 1);
+        let link = &mut self.links[k];
+        if link.slot != NIL && at >= link.at {
+            // Later than the armed tick: remember it; `expire` moves the entry when the
+            // armed tick comes. No relinking on the common keep-alive path.
+            link.want = at;
+            return;
+        }
+        self.unlink(key);
+        self.link(key, at);
+    }
+
+    fn link(&mut self, key: u32, at: u64) {
+        let k = key as usize;
         let slot = (at as usize) & (SLOTS - 1);
         let head = self.heads[slot];
         self.links[k] = Link {
             at,
+            want: at,
             slot: slot as u32,
             prev: NIL,
             next: head,
@@ -165,7 +185,12 @@ impl Wheel {
                 let link = self.links[key as usize];
                 if link.at <= now_tick {
                     self.unlink(key);
-                    out.push(key);
+                    if link.want > now_tick {
+                        // Pushed later meanwhile: re-arm at the wanted tick.
+                        self.link(key, link.want);
+                    } else {
+                        out.push(key);
+                    }
                 }
                 key = link.next;
             }
@@ -224,6 +249,33 @@ mod tests {
         out.clear();
         w.expire(t0 + ms(25), &mut out);
         assert_eq!(out, [50]);
+    }
+
+    #[test]
+    fn pushed_later_fires_at_the_new_deadline() {
+        let t0 = Instant::now();
+        let mut w = Wheel::new(t0);
+        w.set(1, Some(t0 + ms(10)));
+        w.set(1, Some(t0 + ms(30))); // later: recorded without relinking
+        w.set(2, Some(t0 + ms(20)));
+        w.set(2, Some(t0 + ms(5))); // earlier: relinked
+        let mut out = Vec::new();
+        w.expire(t0 + ms(5), &mut out);
+        assert_eq!(out, [2]);
+        w.expire(t0 + ms(10), &mut out);
+        assert_eq!(out, [2], "key 1 was pushed to 30 ms");
+        assert_eq!(w.len(), 1);
+        w.expire(t0 + ms(29), &mut out);
+        assert_eq!(out, [2]);
+        w.expire(t0 + ms(30), &mut out);
+        assert_eq!(out, [2, 1]);
+        // Pushed beyond a whole rotation.
+        w.set(3, Some(t0 + ms(40)));
+        w.set(3, Some(t0 + ms(5_000)));
+        w.expire(t0 + ms(4_999), &mut out);
+        assert_eq!(out, [2, 1]);
+        w.expire(t0 + ms(5_000), &mut out);
+        assert_eq!(out, [2, 1, 3]);
     }
 
     #[test]

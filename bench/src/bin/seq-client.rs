@@ -1,0 +1,76 @@
+//! `seq-client PORT N WARMUP`: WARMUP then N sequential `GET /` on one keep-alive connection
+//! through hyper-client, each response checked (200 and the whole body), then prints
+//! `rps=<requests per second>` for the timed part.
+
+use std::io::{ErrorKind, Read};
+use std::sync::mpsc::{channel, Sender};
+use std::time::Instant;
+
+use hyper_client::{Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream};
+
+struct Get {
+    done: Sender<Result<usize, String>>,
+    status: u16,
+    len: usize,
+}
+
+impl Handler<TcpStream> for Get {
+    fn on_request(&mut self, _: &mut Request) -> Next {
+        Next::read()
+    }
+    fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next {
+        Next::read()
+    }
+    fn on_response(&mut self, res: Response<'_>) -> Next {
+        self.status = res.status().as_u16();
+        Next::read()
+    }
+    fn on_response_readable(&mut self, dec: &mut Decoder<'_, '_, TcpStream>) -> Next {
+        let mut buf = [0u8; 4096];
+        loop {
+            match dec.read(&mut buf) {
+                Ok(0) => {
+                    let r = if self.status == 200 { Ok(self.len) } else { Err(format!("status {}", self.status)) };
+                    let _ = self.done.send(r);
+                    return Next::end();
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
+                Err(e) => {
+                    let _ = self.done.send(Err(e.to_string()));
+                    return Next::remove();
+                }
+            }
+        }
+    }
+    fn on_error(&mut self, err: Error) -> Next {
+        let _ = self.done.send(Err(err.to_string()));
+        Next::remove()
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let port: u16 = args.next().and_then(|a| a.parse().ok()).expect("PORT");
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let warmup: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let url = format!("http://127.0.0.1:{port}/");
+    let client: Client<Get> = Client::new().expect("client");
+    let (tx, rx) = channel();
+    let run = |count: usize| {
+        for _ in 0..count {
+            let h = Get { done: tx.clone(), status: 0, len: 0 };
+            client.request(&url, h).expect("request");
+            match rx.recv().expect("answer") {
+                Ok(13) => {}
+                Ok(len) => panic!("body of {len} bytes, expected 13"),
+                Err(e) => panic!("request failed: {e}"),
+            }
+        }
+    };
+    run(warmup);
+    let t0 = Instant::now();
+    run(n);
+    let secs = t0.elapsed().as_secs_f64();
+    println!("hyper-next-client requests={n} secs={secs:.3} rps={:.0}", n as f64 / secs);
+}
