@@ -14,7 +14,6 @@ type T = hyper_client::TcpStream;
 
 /// What a request ended with.
 #[derive(Debug)]
-#[allow(dead_code, reason = "headers are kept for debugging failed assertions")]
 struct Outcome {
     status: u16,
     headers: Vec<(String, String)>,
@@ -630,6 +629,89 @@ fn against_python_http_server() {
             (200, &b"served by python\n"[..])
         );
     }
+    let (h, rx) = Collect::get();
+    client
+        .request(&format!("http://{addr}/missing"), h)
+        .unwrap();
+    assert_eq!(wait(&rx).unwrap().status, 404);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn against_nginx() {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("nginx must be installed (.ci/run installs it)");
+    let dir = std::env::temp_dir().join(format!("hyper-client-nginx-{}", std::process::id()));
+    let root = dir.join("www");
+    std::fs::create_dir_all(&root).unwrap();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(root.join("big.bin"), &big).unwrap();
+    std::fs::write(root.join("index.html"), "hello from nginx\n").unwrap();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{ access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; \
+         fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi; \
+         keepalive_requests 1000; \
+         server {{ listen 127.0.0.1:{port}; root {r}; location /chunked {{ return 200 \"x\"; }} }} }}\n",
+        d = dir.display(),
+        r = root.display(),
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let mut child = std::process::Command::new(nginx)
+        .args([
+            "-p",
+            dir.to_str().unwrap(),
+            "-c",
+            dir.join("nginx.conf").to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let t0 = std::time::Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "nginx did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let client = Client::new().unwrap();
+    for _ in 0..5 {
+        let (h, rx) = Collect::get();
+        client.request(&format!("http://{addr}/"), h).unwrap();
+        let out = wait(&rx).unwrap();
+        assert_eq!(
+            (out.status, out.body.as_slice()),
+            (200, &b"hello from nginx\n"[..])
+        );
+    }
+    let (h, rx) = Collect::get();
+    client
+        .request(&format!("http://{addr}/big.bin"), h)
+        .unwrap();
+    let out = wait(&rx).unwrap();
+    assert!(out.body == big, "3 MB body intact");
+    let (h, rx) = Collect::new(Method::HEAD, None);
+    client
+        .request(&format!("http://{addr}/big.bin"), h)
+        .unwrap();
+    let out = wait(&rx).unwrap();
+    assert_eq!(out.body.len(), 0);
+    assert!(out
+        .headers
+        .iter()
+        .any(|(n, v)| n == "content-length" && v == "3000000"));
     let (h, rx) = Collect::get();
     client
         .request(&format!("http://{addr}/missing"), h)
