@@ -29,9 +29,11 @@ type Key = (String, u16);
 
 /// A request on its way: the URL, its handler, the head once built.
 pub(crate) struct Job<H> {
-    url: Url,
+    /// The request head; `on_request` fills it on the first attempt only.
+    req: Request,
+    /// `on_request` was called (a retry re-sends the same head).
+    filled: bool,
     handler: H,
-    req: Option<Request>,
     retried: bool,
 }
 
@@ -137,7 +139,7 @@ impl Builder {
                     proto,
                     handle: None,
                     resolver,
-                    idle: HashMap::new(),
+                    idle: Vec::new(),
                     assigned: HashMap::new(),
                     connecting: HashMap::new(),
                     resolving: HashMap::new(),
@@ -263,9 +265,9 @@ impl<H: Handler<TcpStream>> Client<H> {
     pub fn request(&self, url: &str, handler: H) -> Result<(), RequestError> {
         let url = Url::parse(url).map_err(RequestError::Url)?;
         let job = Job {
-            url,
+            req: Request::new(url),
+            filled: false,
             handler,
-            req: None,
             retried: false,
         };
         self.inner
@@ -285,7 +287,9 @@ struct ClientDriver<H> {
     proto: hyper_proto::Config,
     handle: Option<LoopHandle<Msg<H>>>,
     resolver: Resolver,
-    idle: HashMap<Key, Vec<(ConnId, Control)>>,
+    /// Idle connections per host and port; a short list searched by `&str`, so a request
+    /// on a pooled connection allocates no key.
+    idle: Vec<(Key, Vec<(ConnId, Control)>)>,
     /// Requests handed to pooled connections, picked up when the connection wakes.
     assigned: HashMap<ConnId, Job<H>>,
     /// Connects in progress: the job and the addresses left to try.
@@ -312,10 +316,14 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
     }
 
     fn dispatch(&mut self, cx: &mut Cx<'_>, job: Job<H>) {
-        let key = (job.url.host().to_owned(), job.url.port());
         // A pooled connection first (not for a retry: that wants a fresh one).
         if !job.retried {
-            if let Some(list) = self.idle.get_mut(&key) {
+            let url = job.req.url();
+            let found = self
+                .idle
+                .iter_mut()
+                .find(|((h, p), _)| h == url.host() && *p == url.port());
+            if let Some((_, list)) = found {
                 while let Some((id, ctrl)) = list.pop() {
                     if !ctrl.is_alive() {
                         continue;
@@ -336,7 +344,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         let Some(handle) = self.handle.clone() else {
             return fail(job, Error::Closed);
         };
-        let (host, port) = (job.url.host().to_owned(), job.url.port());
+        let (host, port) = (job.req.url().host().to_owned(), job.req.url().port());
         self.resolving.insert(tag, job);
         let sent = self.resolver.resolve(&host, port, move |r| {
             let _ = handle.send(Msg::Resolved(tag, r));
@@ -457,7 +465,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
         let (job, addrs) = self.connecting.remove(&tag)?;
         match result {
             Ok(ctrl) => {
-                let key = (job.url.host().to_owned(), job.url.port());
+                let key = (job.req.url().host().to_owned(), job.req.url().port());
                 let proto = hyper_proto::Conn::<hyper_proto::Client>::new(self.proto, cx.now());
                 let mut conn = ClientConn {
                     proto,
@@ -556,11 +564,11 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                 && !a.response_started
                 && !a.body_started
                 && !a.job.retried
-                && a.job.req.as_ref().is_some_and(Request::is_idempotent)
+                && a.job.req.is_idempotent()
                 && matches!(err, Error::Incomplete | Error::Io(_));
             if retry_ok {
                 if let Some(handle) = &self.handle {
-                    log::debug!("retrying {} on a fresh connection", a.job.url);
+                    log::debug!("retrying {} on a fresh connection", a.job.req.url());
                     a.job.retried = true;
                     if handle.send(Msg::Request(a.job)).is_ok() {
                         conn.proto.close();
@@ -592,22 +600,28 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
             Phase::Head => {
                 let ctrl = conn.ctrl.with_tag(conn.exchange);
                 let job = &mut a.job;
-                let req = job.req.get_or_insert_with(|| Request::new(job.url.clone()));
+                let first = !job.filled;
+                job.filled = true;
+                let req = &mut job.req;
                 let handler = &mut job.handler;
                 let called = catch_unwind(AssertUnwindSafe(|| {
                     handler.on_control(ctrl);
-                    handler.on_request(req)
+                    // A retry re-sends the head built the first time.
+                    first.then(|| handler.on_request(req))
                 }));
                 let Ok(next) = called else {
                     conn.active = None;
                     conn.proto.close();
                     return Flow::Yield(Step::close());
                 };
-                a.next = next;
+                if let Some(next) = next {
+                    a.next = next;
+                }
+                let url = req.url();
                 let line = RequestLine {
                     method: req.method(),
-                    target: job.url.target().as_bytes(),
-                    host: job.url.authority().as_bytes(),
+                    target: url.target().as_bytes(),
+                    host: url.authority().as_bytes(),
                 };
                 let sent = conn.proto.send_request_head(
                     now,
@@ -626,7 +640,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                         )),
                     ));
                 }
-                arm(&mut conn.proto, now, next);
+                arm(&mut conn.proto, now, a.next);
                 if conn.proto.is_writing_body() {
                     a.phase = Phase::Body;
                     if !conn.proto.may_send_body() {
@@ -815,7 +829,14 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         if !conn.proto.can_send_request() || conn.proto.is_closed() {
             return Step::close();
         }
-        let list = self.idle.entry(conn.key.clone()).or_default();
+        let pos = match self.idle.iter().position(|(k, _)| *k == conn.key) {
+            Some(i) => i,
+            None => {
+                self.idle.push((conn.key.clone(), Vec::new()));
+                self.idle.len() - 1
+            }
+        };
+        let list = &mut self.idle[pos].1;
         list.retain(|(_, c)| c.is_alive());
         if list.len() >= self.builder.max_idle_per_host {
             return Step::close();
