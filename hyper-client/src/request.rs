@@ -3,7 +3,7 @@
 use core::fmt;
 
 use http::Method;
-use hyper_proto::BodyKind;
+use hyper_proto::{BodyKind, HeaderList};
 
 use crate::url::Url;
 
@@ -26,8 +26,7 @@ impl std::error::Error for InvalidHeader {}
 pub struct Request {
     method: Method,
     url: Url,
-    data: Vec<u8>,
-    spans: Vec<(u32, u32, u32)>,
+    headers: HeaderList,
     body: BodyKind,
     expect_continue: bool,
 }
@@ -37,19 +36,10 @@ impl fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &self.url.to_string())
+            .field("headers", &self.headers)
             .field("body", &self.body)
             .finish()
     }
-}
-
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn is_value(s: &[u8]) -> bool {
-    s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 impl Request {
@@ -57,8 +47,7 @@ impl Request {
         Self {
             method: Method::GET,
             url,
-            data: Vec::new(),
-            spans: Vec::new(),
+            headers: HeaderList::new(),
             body: BodyKind::Empty,
             expect_continue: false,
         }
@@ -85,18 +74,13 @@ impl Request {
     ///
     /// [`InvalidHeader`]; nothing changes then.
     pub fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), InvalidHeader> {
-        let data = &self.data;
-        let keep: Vec<_> = self
-            .spans
-            .iter()
-            .copied()
-            .filter(|&(s, m, _)| {
-                !data[s as usize..m as usize].eq_ignore_ascii_case(name.as_bytes())
-            })
-            .collect();
-        let old = std::mem::replace(&mut self.spans, keep);
-        self.append_header(name, value)
-            .inspect_err(|_| self.spans = old)
+        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
+        if !self.special(name, value.as_ref())? {
+            self.headers
+                .set(name, value.as_ref())
+                .map_err(|_| InvalidHeader)?;
+        }
+        Ok(())
     }
 
     /// Adds a header line.
@@ -109,38 +93,41 @@ impl Request {
         name: &str,
         value: impl AsRef<[u8]>,
     ) -> Result<(), InvalidHeader> {
-        let value = value.as_ref();
-        if !is_token(name.as_bytes()) || !is_value(value) {
-            return Err(InvalidHeader);
+        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
+        if !self.special(name, value.as_ref())? {
+            self.headers
+                .append(name, value.as_ref())
+                .map_err(|_| InvalidHeader)?;
         }
+        Ok(())
+    }
+
+    /// `Content-Length`, `Transfer-Encoding: chunked` and `Expect: 100-continue` set the
+    /// framing and expectation instead of being stored. Returns whether `name` was one.
+    fn special(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
         if name.eq_ignore_ascii_case("content-length") {
             let n = core::str::from_utf8(value)
                 .ok()
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .ok_or(InvalidHeader)?;
             self.body = BodyKind::Length(n);
-            return Ok(());
+            return Ok(true);
         }
         if name.eq_ignore_ascii_case("transfer-encoding") {
-            if value.eq_ignore_ascii_case(b"chunked") {
-                self.body = BodyKind::Streaming;
-                return Ok(());
+            if !value.eq_ignore_ascii_case(b"chunked") {
+                return Err(InvalidHeader);
             }
-            return Err(InvalidHeader);
+            self.body = BodyKind::Streaming;
+            return Ok(true);
         }
         if name.eq_ignore_ascii_case("expect") {
-            if value.eq_ignore_ascii_case(b"100-continue") {
-                self.expect_continue = true;
-                return Ok(());
+            if !value.eq_ignore_ascii_case(b"100-continue") {
+                return Err(InvalidHeader);
             }
-            return Err(InvalidHeader);
+            self.expect_continue = true;
+            return Ok(true);
         }
-        let s = self.data.len() as u32;
-        self.data.extend_from_slice(name.as_bytes());
-        let m = self.data.len() as u32;
-        self.data.extend_from_slice(value);
-        self.spans.push((s, m, self.data.len() as u32));
-        Ok(())
+        Ok(false)
     }
 
     /// Declares a body of exactly `n` bytes.
@@ -168,12 +155,7 @@ impl Request {
     }
 
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.spans.iter().map(|&(s, m, e)| {
-            (
-                &self.data[s as usize..m as usize],
-                &self.data[m as usize..e as usize],
-            )
-        })
+        self.headers.pairs()
     }
 
     /// Whether re-sending this request is harmless (RFC 9110 §9.2.2).

@@ -53,6 +53,7 @@ mod encode;
 mod error;
 mod head;
 mod head_encode;
+mod header_list;
 mod headers;
 mod interop;
 mod limits;
@@ -72,6 +73,7 @@ pub use head_encode::{
     encode_request_head, encode_response_head, BodyKind, DateCache, EncodedHead, RequestLine,
     ResponseContext,
 };
+pub use header_list::HeaderList;
 pub use interop::{encode_http_request, encode_http_response, header_pairs};
 pub use limits::{
     Limits, MAX_CHUNK_EXTENSIONS, MAX_HEADERS, MAX_HEAD_SIZE, MAX_TARGET_LEN, MAX_TRAILER_SIZE,

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use http::StatusCode;
-use hyper_proto::BodyKind;
+use hyper_proto::{BodyKind, HeaderList};
 
 /// A header the response cannot carry: a name that is not a token, or a value with CR, LF
 /// or NUL (response splitting).
@@ -39,9 +39,7 @@ impl std::error::Error for InvalidHeader {}
 /// ```
 pub struct Response {
     status: StatusCode,
-    data: Vec<u8>,
-    /// (name start, name end, value end) into `data`; the value starts at name end.
-    spans: Vec<(u32, u32, u32)>,
+    headers: HeaderList,
     body: Option<BodyKind>,
 }
 
@@ -55,26 +53,10 @@ impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field(
-                "headers",
-                &self
-                    .headers()
-                    .map(|(n, v)| (n, String::from_utf8_lossy(v)))
-                    .collect::<Vec<_>>(),
-            )
+            .field("headers", &self.headers)
             .field("body", &self.body)
             .finish()
     }
-}
-
-fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn is_value(s: &[u8]) -> bool {
-    s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 impl Response {
@@ -82,8 +64,7 @@ impl Response {
     pub fn new() -> Self {
         Self {
             status: StatusCode::OK,
-            data: Vec::new(),
-            spans: Vec::new(),
+            headers: HeaderList::new(),
             body: None,
         }
     }
@@ -105,8 +86,13 @@ impl Response {
     /// [`InvalidHeader`] for a name that is not a token or a value holding CR, LF, NUL or
     /// other control bytes; nothing changes then.
     pub fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), InvalidHeader> {
-        self.remove_header(name);
-        self.append_header(name, value)
+        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
+        if !self.framing(name, value.as_ref())? {
+            self.headers
+                .set(name, value.as_ref())
+                .map_err(|_| InvalidHeader)?;
+        }
+        Ok(())
     }
 
     /// Adds a header line, keeping others of the same name.
@@ -119,53 +105,50 @@ impl Response {
         name: &str,
         value: impl AsRef<[u8]>,
     ) -> Result<(), InvalidHeader> {
-        let value = value.as_ref();
-        if !is_token(name.as_bytes()) || !is_value(value) {
-            return Err(InvalidHeader);
+        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
+        if !self.framing(name, value.as_ref())? {
+            self.headers
+                .append(name, value.as_ref())
+                .map_err(|_| InvalidHeader)?;
         }
+        Ok(())
+    }
+
+    /// `Content-Length` and `Transfer-Encoding: chunked` set the framing instead of being
+    /// stored. Returns whether `name` was one of them.
+    fn framing(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
         if name.eq_ignore_ascii_case("content-length") {
-            let text = core::str::from_utf8(value).map_err(|_| InvalidHeader)?;
-            let n = text.trim().parse::<u64>().map_err(|_| InvalidHeader)?;
+            let n = core::str::from_utf8(value)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or(InvalidHeader)?;
             self.body = Some(BodyKind::Length(n));
-            return Ok(());
+            return Ok(true);
         }
         if name.eq_ignore_ascii_case("transfer-encoding") {
-            if value.eq_ignore_ascii_case(b"chunked") {
-                self.body = Some(BodyKind::Streaming);
-                return Ok(());
+            if !value.eq_ignore_ascii_case(b"chunked") {
+                return Err(InvalidHeader);
             }
-            return Err(InvalidHeader);
+            self.body = Some(BodyKind::Streaming);
+            return Ok(true);
         }
-        let start = self.data.len() as u32;
-        self.data.extend_from_slice(name.as_bytes());
-        let mid = self.data.len() as u32;
-        self.data.extend_from_slice(value);
-        self.spans.push((start, mid, self.data.len() as u32));
-        Ok(())
+        Ok(false)
     }
 
     /// Removes every header named `name`.
     pub fn remove_header(&mut self, name: &str) {
-        let data = &self.data;
-        self.spans.retain(|&(s, m, _)| {
-            !data[s as usize..m as usize].eq_ignore_ascii_case(name.as_bytes())
-        });
+        self.headers.remove(name);
     }
 
     /// The headers, in order (framing headers are not among them: see
     /// [`Response::body_kind`]).
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.spans.iter().map(|&(s, m, e)| {
-            let name = core::str::from_utf8(&self.data[s as usize..m as usize]).unwrap_or_default();
-            (name, &self.data[m as usize..e as usize])
-        })
+        self.headers.iter()
     }
 
     /// The first value of `name`.
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.headers.get(name)
     }
 
     /// Declares a body of exactly `n` bytes (`Content-Length`).
@@ -184,19 +167,13 @@ impl Response {
     }
 
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.spans.iter().map(|&(s, m, e)| {
-            (
-                &self.data[s as usize..m as usize],
-                &self.data[m as usize..e as usize],
-            )
-        })
+        self.headers.pairs()
     }
 
     /// Back to a fresh `200 OK`, keeping the memory.
     pub(crate) fn reset(&mut self) {
         self.status = StatusCode::OK;
-        self.data.clear();
-        self.spans.clear();
+        self.headers.clear();
         self.body = None;
     }
 }

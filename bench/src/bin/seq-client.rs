@@ -1,6 +1,36 @@
 //! `seq-client PORT N WARMUP`: WARMUP then N sequential `GET /` on one keep-alive connection
 //! through hyper-client, each response checked (200 and the whole body), then prints
-//! `rps=<requests per second>` for the timed part.
+//! `rps=<requests per second>` for the timed part, and the allocations per request made
+//! by the whole process (client loop thread included) during it.
+
+#![allow(unsafe_code, reason = "a counting GlobalAlloc forwarding to System")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call unchanged to `System`; the counter is a plain atomic.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 use std::io::{ErrorKind, Read};
 use std::sync::mpsc::{channel, Sender};
@@ -69,8 +99,14 @@ fn main() {
         }
     };
     run(warmup);
+    let a0 = ALLOCS.load(Ordering::Relaxed);
     let t0 = Instant::now();
     run(n);
     let secs = t0.elapsed().as_secs_f64();
-    println!("hyper-next-client requests={n} secs={secs:.3} rps={:.0}", n as f64 / secs);
+    let allocs = ALLOCS.load(Ordering::Relaxed) - a0;
+    println!(
+        "hyper-next-client requests={n} secs={secs:.3} rps={:.0} allocs_per_request={:.2}",
+        n as f64 / secs,
+        allocs as f64 / n as f64
+    );
 }
