@@ -29,6 +29,10 @@ pub(crate) struct Core {
     pub(crate) ready_tx: Sender<(ConnId, u64, Next)>,
     /// Wake syscalls made, for tests and stats.
     pub(crate) wakes: AtomicU64,
+    /// The thread running the loop: a send from it needs no syscall, only a note that the
+    /// loop drains its queues again before it sleeps.
+    pub(crate) loop_thread: std::sync::OnceLock<std::thread::ThreadId>,
+    pub(crate) local_pending: AtomicBool,
     /// Times accepting paused for lack of descriptors.
     pub(crate) accept_pauses: AtomicU64,
 }
@@ -48,12 +52,19 @@ impl Core {
             ready_tx,
             wakes: AtomicU64::new(0),
             accept_pauses: AtomicU64::new(0),
+            loop_thread: std::sync::OnceLock::new(),
+            local_pending: AtomicBool::new(false),
         });
         (core, rx)
     }
 
     /// Wakes the loop unless a wake is already pending.
     pub(crate) fn wake(&self) -> Result<(), SendError> {
+        if self.loop_thread.get() == Some(&std::thread::current().id()) {
+            // From a handler on the loop's own thread: drained before the loop sleeps.
+            self.local_pending.store(true, Ordering::Release);
+            return Ok(());
+        }
         if !self.awake.swap(true, Ordering::AcqRel) {
             self.wakes.fetch_add(1, Ordering::Relaxed);
             self.waker.wake().map_err(|_| SendError::Stopped)?;

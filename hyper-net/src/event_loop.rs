@@ -740,6 +740,7 @@ impl<D: Driver> EventLoop<D> {
     ///
     /// The poller failed.
     pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<bool> {
+        let _ = self.core.loop_thread.set(std::thread::current().id());
         let now = Instant::now();
         let timeout = self.poll_timeout(now, max_wait);
         match self.poll.poll(&mut self.events, timeout) {
@@ -788,8 +789,13 @@ impl<D: Driver> EventLoop<D> {
             self.core.awake.store(false, Ordering::Release);
         }
         // Always drain: a sender may have queued after our last drain and seen awake=true.
+        self.core.local_pending.store(false, Ordering::Release);
         self.drain_wakeups(now);
         self.run_again(now);
+        // Sends made on this thread while running connections, drained before sleeping.
+        while self.core.local_pending.swap(false, Ordering::AcqRel) {
+            self.drain_wakeups(now);
+        }
         self.resume_accept(now);
         if let Some(deadline) = self.stopping {
             if deadline.is_some_and(|d| now >= d) {
@@ -804,7 +810,7 @@ impl<D: Driver> EventLoop<D> {
     }
 
     fn poll_timeout(&self, now: Instant, max_wait: Option<Duration>) -> Option<Duration> {
-        if !self.again.is_empty() {
+        if !self.again.is_empty() || self.core.local_pending.load(Ordering::Acquire) {
             return Some(Duration::ZERO);
         }
         let mut wake = self.wheel.next_wake();
