@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 const SLOTS: usize = 1024;
 const WORDS: usize = SLOTS / 64;
 const NIL: u32 = u32::MAX;
+/// `Link::want` of an entry cancelled but still linked.
+const CANCELLED: u64 = u64::MAX;
 
 /// Resolution of the wheel.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -74,7 +76,7 @@ impl Wheel {
         self.origin + TICK * u32::try_from(tick).unwrap_or(u32::MAX)
     }
 
-    /// Number of armed deadlines.
+    /// Number of linked entries (including lazily cancelled ones not yet dropped).
     pub(crate) fn len(&self) -> usize {
         self.armed
     }
@@ -86,7 +88,13 @@ impl Wheel {
             self.links.resize(k + 1, UNARMED);
         }
         let Some(deadline) = deadline else {
-            self.unlink(key);
+            // Cancel lazily: the entry stays linked and is dropped when its tick comes, so a
+            // connection that clears and re-arms its deadline on every request relinks nothing.
+            if let Some(link) = self.links.get_mut(k) {
+                if link.slot != NIL {
+                    link.want = CANCELLED;
+                }
+            }
             return;
         };
         // Never schedule into a tick already processed: it would wait a whole rotation.
@@ -185,7 +193,9 @@ impl Wheel {
                 let link = self.links[key as usize];
                 if link.at <= now_tick {
                     self.unlink(key);
-                    if link.want > now_tick {
+                    if link.want == CANCELLED {
+                        // Cancelled lazily: nothing to report.
+                    } else if link.want > now_tick {
                         // Pushed later meanwhile: re-arm at the wanted tick.
                         self.link(key, link.want);
                     } else {

@@ -241,7 +241,13 @@ impl<H> ServerConn<H> {
         if self.proto.is_closed() {
             return Flow::Yield(Step::close());
         }
-        match self.proto.recv_head(now, io.buffered()) {
+        // Nothing buffered: no head to look for before reading (the common keep-alive case).
+        let parsed = if io.buffered().is_empty() {
+            Ok(None)
+        } else {
+            self.proto.recv_head(now, io.buffered())
+        };
+        match parsed {
             Ok(Some(n)) => {
                 self.exchange += 1;
                 let ctrl = self.ctrl.with_tag(self.exchange);
