@@ -610,9 +610,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     first.then(|| handler.on_request(req))
                 }));
                 let Ok(next) = called else {
-                    conn.active = None;
-                    conn.proto.close();
-                    return Flow::Yield(Step::close());
+                    return handler_panicked(conn);
                 };
                 if let Some(next) = next {
                     a.next = next;
@@ -670,9 +668,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     handler.on_request_writable(&mut Encoder::new(io, proto))
                 }));
                 let Ok(next) = called else {
-                    conn.active = None;
-                    conn.proto.close();
-                    return Flow::Yield(Step::close());
+                    return handler_panicked(conn);
                 };
                 a.next = next;
                 arm(&mut conn.proto, now, next);
@@ -713,9 +709,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     handler.on_response_readable(&mut Decoder::new(io, proto))
                 }));
                 let Ok(next) = called else {
-                    conn.active = None;
-                    conn.proto.close();
-                    return Flow::Yield(Step::close());
+                    return handler_panicked(conn);
                 };
                 a.next = next;
                 arm(&mut conn.proto, now, next);
@@ -763,9 +757,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                 let called = catch_unwind(AssertUnwindSafe(|| handler.on_response(res)));
                 io.consume(n);
                 let Ok(next) = called else {
-                    conn.active = None;
-                    conn.proto.close();
-                    return Flow::Yield(Step::close());
+                    return handler_panicked(conn);
                 };
                 a.next = next;
                 arm(&mut conn.proto, now, next);
@@ -844,6 +836,13 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         list.push((conn.ctrl.id(), conn.ctrl.clone()));
         Step::read().until(conn.proto.poll_timeout())
     }
+}
+
+/// A handler panicked: drop it (its request is over) and the connection.
+fn handler_panicked<H>(conn: &mut ClientConn<H>) -> Flow {
+    conn.active = None;
+    conn.proto.close();
+    Flow::Yield(Step::close())
 }
 
 /// Records the handler's `next` with the connection (its timeout becomes the deadline).

@@ -105,20 +105,13 @@ impl Request {
     /// `Content-Length`, `Transfer-Encoding: chunked` and `Expect: 100-continue` set the
     /// framing and expectation instead of being stored. Returns whether `name` was one.
     fn special(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
-        if name.eq_ignore_ascii_case("content-length") {
-            let n = core::str::from_utf8(value)
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or(InvalidHeader)?;
-            self.body = BodyKind::Length(n);
-            return Ok(true);
-        }
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            if !value.eq_ignore_ascii_case(b"chunked") {
-                return Err(InvalidHeader);
+        match BodyKind::from_header(name, value) {
+            Some(Ok(kind)) => {
+                self.body = kind;
+                return Ok(true);
             }
-            self.body = BodyKind::Streaming;
-            return Ok(true);
+            Some(Err(_)) => return Err(InvalidHeader),
+            None => {}
         }
         if name.eq_ignore_ascii_case("expect") {
             if !value.eq_ignore_ascii_case(b"100-continue") {

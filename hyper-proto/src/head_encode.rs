@@ -23,6 +23,40 @@ pub enum BodyKind {
     Streaming,
 }
 
+impl BodyKind {
+    /// The framing an application declares by giving a `Content-Length` or
+    /// `Transfer-Encoding` header: `None` for any other header, `Some(Err(_))` for a value
+    /// that is not plain digits or not exactly `chunked`. Lets builders take framing as a
+    /// header without ever writing two framings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyper_proto::BodyKind;
+    /// assert_eq!(BodyKind::from_header("Content-Length", b"42"), Some(Ok(BodyKind::Length(42))));
+    /// assert_eq!(BodyKind::from_header("transfer-encoding", b"chunked"), Some(Ok(BodyKind::Streaming)));
+    /// assert!(matches!(BodyKind::from_header("Content-Length", b"+4"), Some(Err(_))));
+    /// assert_eq!(BodyKind::from_header("X-Other", b"1"), None);
+    /// ```
+    pub fn from_header(name: &str, value: &[u8]) -> Option<Result<Self, UserError>> {
+        match classify(name.as_bytes()) {
+            Special::ContentLength => Some(
+                crate::headers::parse_digits(crate::headers::trim_ows(value))
+                    .map(Self::Length)
+                    .ok_or(UserError::InvalidHeaderValue),
+            ),
+            Special::TransferEncoding => Some(
+                if crate::headers::trim_ows(value).eq_ignore_ascii_case(b"chunked") {
+                    Ok(Self::Streaming)
+                } else {
+                    Err(UserError::InvalidHeaderValue)
+                },
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// What the server knows of the request a response answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResponseContext {

@@ -117,22 +117,14 @@ impl Response {
     /// `Content-Length` and `Transfer-Encoding: chunked` set the framing instead of being
     /// stored. Returns whether `name` was one of them.
     fn framing(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
-        if name.eq_ignore_ascii_case("content-length") {
-            let n = core::str::from_utf8(value)
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or(InvalidHeader)?;
-            self.body = Some(BodyKind::Length(n));
-            return Ok(true);
-        }
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            if !value.eq_ignore_ascii_case(b"chunked") {
-                return Err(InvalidHeader);
+        match BodyKind::from_header(name, value) {
+            Some(Ok(kind)) => {
+                self.body = Some(kind);
+                Ok(true)
             }
-            self.body = Some(BodyKind::Streaming);
-            return Ok(true);
+            Some(Err(_)) => Err(InvalidHeader),
+            None => Ok(false),
         }
-        Ok(false)
     }
 
     /// Removes every header named `name`.
