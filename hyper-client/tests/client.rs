@@ -18,6 +18,7 @@ struct Outcome {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    trailers: Vec<(String, String)>,
 }
 
 /// A handler that sends `method` with an optional body and collects the response.
@@ -114,6 +115,7 @@ impl Handler<T> for Collect {
                 })
                 .collect(),
             body: Vec::new(),
+            trailers: Vec::new(),
         });
         self.read_next()
     }
@@ -123,7 +125,11 @@ impl Handler<T> for Collect {
         loop {
             match dec.read(&mut buf) {
                 Ok(0) => {
-                    let out = self.out.take().unwrap();
+                    let mut out = self.out.take().unwrap();
+                    out.trailers = dec
+                        .trailers()
+                        .map(|(n, v)| (n.to_owned(), String::from_utf8_lossy(v).into_owned()))
+                        .collect();
                     self.finish(Ok(out));
                     return Next::end();
                 }
@@ -327,6 +333,7 @@ fn chunked_response_split_at_every_byte() {
     client.request(&format!("http://{addr}/"), h).unwrap();
     let out = wait(&rx).unwrap();
     assert_eq!(out.body, b"hello world");
+    assert_eq!(out.trailers, [("X-Trailer".to_owned(), "t".to_owned())]);
 }
 
 #[test]

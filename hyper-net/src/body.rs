@@ -57,6 +57,11 @@ impl<'a, 'io, T: Transport, R: Role> Decoder<'a, 'io, T, R> {
         !self.conn.is_reading_body()
     }
 
+    /// The trailer fields of a chunked body, once `read` returned `Ok(0)`.
+    pub fn trailers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.conn.trailers()
+    }
+
     /// Like `read`, with `WouldBlock` mapped to `Ok(None)`.
     ///
     /// # Errors

@@ -281,6 +281,9 @@ pub struct Conn<R: Role> {
     /// belong to another protocol or a tunnel.
     upgraded: bool,
     exchanges: u64,
+    /// The trailer section of the last chunked body received (field lines, CRLF-ended),
+    /// kept in a buffer reused across messages.
+    trailers: Vec<u8>,
     _role: PhantomData<R>,
 }
 
@@ -315,6 +318,7 @@ impl<R: Role> Conn<R> {
             head_started: false,
             upgraded: false,
             exchanges: 0,
+            trailers: Vec::new(),
             _role: PhantomData,
         }
     }
@@ -571,6 +575,10 @@ impl<R: Role> Conn<R> {
         };
         match dec.decode(buf) {
             Ok(step) => {
+                if let Some(t) = step.trailers {
+                    self.trailers.clear();
+                    self.trailers.extend_from_slice(t);
+                }
                 if dec.is_done() {
                     self.reading = Reading::Done;
                     self.try_keep_alive(now);
@@ -579,6 +587,17 @@ impl<R: Role> Conn<R> {
             }
             Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// The trailer fields of the last chunked body received, as `(name, value)` in order
+    /// (empty when it had none). Valid once that body ended, until the next message head.
+    pub fn trailers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.trailers.split(|&b| b == b'\n').filter_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let colon = line.iter().position(|&b| b == b':')?;
+            let name = core::str::from_utf8(&line[..colon]).ok()?;
+            Some((name, crate::headers::trim_ows(&line[colon + 1..])))
+        })
     }
 
     /// Tells the connection the peer closed its sending side (a read returned 0).
@@ -776,6 +795,7 @@ impl Conn<Server> {
         }
         let meta = self.data.parser.meta();
         self.head_started = false;
+        self.trailers.clear();
         self.keep_alive &= meta.keep_alive;
         self.data.version = meta.version;
         self.data.head_request = meta.method == Method::HEAD;
@@ -996,6 +1016,7 @@ impl Conn<Client> {
             return Ok(Some(head_len));
         }
         self.data.awaiting_continue = false;
+        self.trailers.clear();
         self.keep_alive &= meta.keep_alive;
         if meta.upgrade {
             // The bytes after the head are another protocol: no further HTTP/1.1 exchange.

@@ -377,6 +377,8 @@ fn chunked_both_ways_split_everywhere() {
         assert_eq!(req.body, BodyLength::Chunked);
         let body = p.server_read_body();
         assert_eq!(body, b"hello chunked world");
+        let trailers: Vec<_> = p.server.trailers().collect();
+        assert_eq!(trailers, [("X-Trailer", &b"yes"[..])]);
         p.server
             .send_response_head(
                 p.now,
