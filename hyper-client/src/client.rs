@@ -144,6 +144,8 @@ impl Builder {
                     connecting: HashMap::new(),
                     resolving: HashMap::new(),
                     next_tag: 0,
+                    open: 0,
+                    waiting: std::collections::VecDeque::new(),
                 };
                 let mut lp = match EventLoop::new(driver, net) {
                     Ok(lp) => lp,
@@ -296,6 +298,10 @@ struct ClientDriver<H> {
     connecting: HashMap<u64, (Job<H>, Vec<SocketAddr>)>,
     resolving: HashMap<u64, Job<H>>,
     next_tag: u64,
+    /// Connections open or being opened, against `Builder::max_connections`.
+    open: usize,
+    /// Requests waiting for a connection while the client is at its limit.
+    waiting: std::collections::VecDeque<Job<H>>,
 }
 
 fn fail<H: Handler<TcpStream>>(mut job: Job<H>, err: Error) {
@@ -315,7 +321,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         }
     }
 
-    fn dispatch(&mut self, cx: &mut Cx<'_>, job: Job<H>) {
+    fn dispatch(&mut self, job: Job<H>) {
         // A pooled connection first (not for a retry: that wants a fresh one).
         if !job.retried {
             let url = job.req.url();
@@ -335,13 +341,30 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     let Some(job) = self.assigned.remove(&id) else {
                         return;
                     };
-                    return self.dispatch(cx, job);
+                    return self.dispatch(job);
                 }
             }
         }
+        if self.open >= self.builder.max_connections {
+            // At the limit: wait for a connection; free an idle one to another host if any.
+            let url = job.req.url();
+            let other = self
+                .idle
+                .iter_mut()
+                .find(|((h, p), list)| (h != url.host() || *p != url.port()) && !list.is_empty());
+            if let Some((_, list)) = other {
+                if let Some((_, ctrl)) = list.pop() {
+                    let _ = ctrl.ready(Next::remove());
+                }
+            }
+            self.waiting.push_back(job);
+            return;
+        }
+        self.open += 1;
         let tag = self.next_tag;
         self.next_tag += 1;
         let Some(handle) = self.handle.clone() else {
+            self.open -= 1;
             return fail(job, Error::Closed);
         };
         let (host, port) = (job.req.url().host().to_owned(), job.req.url().port());
@@ -351,10 +374,20 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         });
         if sent.is_err() {
             if let Some(job) = self.resolving.remove(&tag) {
+                self.open -= 1;
                 fail(job, Error::Closed);
             }
         }
-        let _ = cx;
+    }
+
+    /// A connection slot freed up: start what was waiting for one.
+    fn pump(&mut self) {
+        while self.open < self.builder.max_connections {
+            let Some(job) = self.waiting.pop_front() else {
+                return;
+            };
+            self.dispatch(job);
+        }
     }
 
     fn connect_next(
@@ -379,7 +412,9 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     Some(e) => Error::Connect(e),
                     None => Error::Dns(io::Error::new(io::ErrorKind::NotFound, "no address")),
                 };
+                self.open = self.open.saturating_sub(1);
                 fail(job, err);
+                self.pump();
             }
         }
     }
@@ -440,7 +475,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
 
     fn message(&mut self, cx: &mut Cx<'_>, msg: Msg<H>) {
         match msg {
-            Msg::Request(job) => self.dispatch(cx, job),
+            Msg::Request(job) => self.dispatch(job),
             Msg::Resolved(tag, result) => {
                 let Some(job) = self.resolving.remove(&tag) else {
                     return;
@@ -450,7 +485,11 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
                         addrs.reverse(); // tried from the end: keep the resolver's order
                         self.connect_next(cx, tag, job, addrs, None);
                     }
-                    Err(e) => fail(job, Error::Dns(e)),
+                    Err(e) => {
+                        self.open = self.open.saturating_sub(1);
+                        fail(job, Error::Dns(e));
+                        self.pump();
+                    }
                 }
             }
         }
@@ -494,6 +533,8 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
                 // Idle in the pool: any byte or EOF means the server gave up on it.
                 return match why {
                     Why::Timeout | Why::Stopping => Step::close(),
+                    // Evicted from the pool to make room for another host.
+                    Why::Woken { next, .. } if next.interest() == Interest::Remove => Step::close(),
                     _ => match io.read() {
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                             Step::read().until(conn.proto.poll_timeout())
@@ -543,6 +584,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
     }
 
     fn closed(&mut self, mut conn: Self::Conn, _transport: TcpStream, why: Closed) {
+        self.open = self.open.saturating_sub(1);
         if let Some(a) = conn.active.take() {
             let err = match why {
                 Closed::Error(e) => Error::Io(e),
@@ -551,6 +593,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
             };
             fail(a.job, err);
         }
+        self.pump();
     }
 }
 
@@ -813,6 +856,18 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         let _ = conn.proto.set_next(now, Next::end(), io.write_buf());
         conn.active = None;
         conn.reused = true;
+        if conn.proto.can_send_request() {
+            // A request waiting for a connection to this host takes this one at once.
+            let key = &conn.key;
+            let waiting = self.waiting.iter().position(|j| {
+                let u = j.req.url();
+                u.host() == key.0 && u.port() == key.1 && !j.retried
+            });
+            if let Some(job) = waiting.and_then(|i| self.waiting.remove(i)) {
+                conn.start(job);
+                return Flow::Continue;
+            }
+        }
         Flow::Yield(self.pool_or_close(conn))
     }
 

@@ -728,3 +728,39 @@ fn against_nginx() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn connection_limit_queues_requests() {
+    let live = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (l, p) = (Arc::clone(&live), Arc::clone(&peak));
+    let (addr, accepted) = scripted(move |_, mut s| {
+        let now = l.fetch_add(1, Ordering::SeqCst) + 1;
+        p.fetch_max(now, Ordering::SeqCst);
+        while read_request(&mut s).is_some() {
+            std::thread::sleep(Duration::from_millis(50));
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .unwrap();
+        }
+        l.fetch_sub(1, Ordering::SeqCst);
+    });
+    let client = Client::builder().max_connections(2).build().unwrap();
+    let pending: Vec<_> = (0..6)
+        .map(|i| {
+            let (h, rx) = Collect::get();
+            client.request(&format!("http://{addr}/{i}"), h).unwrap();
+            rx
+        })
+        .collect();
+    for rx in pending {
+        assert_eq!(wait(&rx).unwrap().body, b"ok");
+    }
+    assert!(
+        peak.load(Ordering::SeqCst) <= 2,
+        "more than 2 connections at once"
+    );
+    assert!(
+        accepted.load(Ordering::SeqCst) <= 2,
+        "waiting requests reuse the connections"
+    );
+}
