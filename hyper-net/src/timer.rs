@@ -14,7 +14,7 @@ const NIL: u32 = u32::MAX;
 /// `Link::want` of an entry cancelled but still linked.
 const CANCELLED: u64 = u64::MAX;
 
-/// Resolution of the wheel.
+/// Resolution of the wheel (the tick arithmetic below assumes exactly 1 ms).
 pub(crate) const TICK: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Copy, Debug)]
@@ -63,13 +63,15 @@ impl Wheel {
 
     /// Ticks since the origin, rounded down.
     fn tick_floor(&self, t: Instant) -> u64 {
-        (t.saturating_duration_since(self.origin).as_nanos() / TICK.as_nanos()) as u64
+        // Millisecond ticks from whole seconds and sub-second nanos: u64 arithmetic only.
+        let d = t.saturating_duration_since(self.origin);
+        d.as_secs() * 1000 + u64::from(d.subsec_nanos() / 1_000_000)
     }
 
     /// Ticks since the origin, rounded up: a deadline is never reported before it passed.
     fn tick_ceil(&self, t: Instant) -> u64 {
-        let d = t.saturating_duration_since(self.origin).as_nanos();
-        d.div_ceil(TICK.as_nanos()) as u64
+        let d = t.saturating_duration_since(self.origin);
+        d.as_secs() * 1000 + u64::from(d.subsec_nanos().div_ceil(1_000_000))
     }
 
     fn instant_of(&self, tick: u64) -> Instant {

@@ -871,6 +871,7 @@ impl Conn<Server> {
     /// Writes what the connection has to send on its own: `100 Continue` when the handler
     /// first asked to read an expecting body, or the automatic error response (call after any
     /// `recv_*` error or timeout). Returns whether it wrote anything.
+    #[inline]
     pub fn poll_transmit(&mut self, out: &mut Vec<u8>, date: Option<&DateCache>) -> bool {
         if let Pending::Error(status, text) = self.pending {
             self.pending = Pending::None;

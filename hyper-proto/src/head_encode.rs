@@ -247,9 +247,7 @@ fn encode_response_inner<'h>(
             out.extend_from_slice(b"connection: keep-alive\r\n");
         }
         if let (Some(date), false) = (date, has_date) {
-            out.extend_from_slice(b"date: ");
-            out.extend_from_slice(date.as_bytes());
-            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(date.line());
         }
     }
     out.extend_from_slice(b"\r\n");
@@ -395,15 +393,19 @@ fn encode_request_inner<'h>(
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DateCache {
-    buf: [u8; 29],
+    /// `date: ` + the 29-byte value + CRLF: the whole header line, written in one copy.
+    line: [u8; 37],
     secs: u64,
 }
 
 impl DateCache {
     /// A cache holding the date of `now`.
     pub fn new(now: SystemTime) -> Self {
+        let mut line = [0; 37];
+        line[..6].copy_from_slice(b"date: ");
+        line[35..].copy_from_slice(b"\r\n");
         let mut cache = Self {
-            buf: [0; 29],
+            line,
             secs: u64::MAX,
         };
         cache.update(now);
@@ -417,20 +419,27 @@ impl DateCache {
             return false;
         }
         self.secs = secs;
-        format_imf_fixdate(secs, &mut self.buf);
+        let mut value = [0u8; 29];
+        format_imf_fixdate(secs, &mut value);
+        self.line[6..35].copy_from_slice(&value);
         true
     }
 
     /// The formatted value, such as `Sun, 06 Nov 1994 08:49:37 GMT`.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
+        &self.line[6..35]
+    }
+
+    /// The whole header line, `date: <value>\r\n`.
+    pub(crate) fn line(&self) -> &[u8] {
+        &self.line
     }
 }
 
 impl fmt::Debug for DateCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("DateCache")
-            .field(&String::from_utf8_lossy(&self.buf))
+            .field(&String::from_utf8_lossy(self.as_bytes()))
             .finish()
     }
 }

@@ -296,6 +296,30 @@ static REG_NAME: [bool; 256] = {
 /// ```
 /// An empty value is allowed (a target with no authority).
 pub(crate) fn is_valid_host(value: &[u8]) -> bool {
+    // Fast path for the usual `name[:port]` / `a.b.c.d[:port]`: one table lookup per byte.
+    if value.first() != Some(&b'[') {
+        let mut colon = None;
+        for (i, &b) in value.iter().enumerate() {
+            if b == b':' {
+                if colon.is_some() {
+                    return false;
+                }
+                colon = Some(i);
+            } else if colon.is_some() {
+                if !b.is_ascii_digit() {
+                    return false;
+                }
+            } else if !REG_NAME[usize::from(b)] {
+                return false;
+            }
+        }
+        return true;
+    }
+    is_valid_host_literal(value)
+}
+
+/// The bracketed IP-literal form of [`is_valid_host`].
+fn is_valid_host_literal(value: &[u8]) -> bool {
     let (host, port) = if let Some(rest) = value.strip_prefix(b"[") {
         // IP-literal: everything up to "]" is hex digits, ":" and "." (and IPvFuture chars).
         let Some(close) = rest.iter().position(|&b| b == b']') else {
