@@ -65,7 +65,7 @@ impl Wheel {
     fn tick_floor(&self, t: Instant) -> u64 {
         // Millisecond ticks from whole seconds and sub-second nanos: u64 arithmetic only.
         let d = t.saturating_duration_since(self.origin);
-        d.as_secs() * 1000 + u64::from(d.subsec_nanos() / 1_000_000)
+        d.as_secs() * 1000 + u64::from(d.subsec_millis())
     }
 
     /// Ticks since the origin, rounded up: a deadline is never reported before it passed.
