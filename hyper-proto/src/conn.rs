@@ -841,6 +841,18 @@ impl Conn<Server> {
         date: Option<&DateCache>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        self.response_head(now, status, Fields::Pairs(headers), body, date, out)
+    }
+
+    fn response_head<'h, I: IntoIterator<Item = (&'h [u8], &'h [u8])>>(
+        &mut self,
+        now: Instant,
+        status: StatusCode,
+        headers: Fields<'h, I>,
+        body: BodyKind,
+        date: Option<&DateCache>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let switching = status == StatusCode::SWITCHING_PROTOCOLS;
         if !matches!(self.writing, Writing::Init)
             || matches!(self.reading, Reading::Init | Reading::Closed)
@@ -859,13 +871,43 @@ impl Conn<Server> {
             keep_alive: self.keep_alive,
             connect_request: self.data.connect,
         };
-        let head = encode_response_head(out, status, headers, body, &ctx, date)?;
+        let head = match headers {
+            Fields::Pairs(pairs) => encode_response_head(out, status, pairs, body, &ctx, date)?,
+            Fields::List(list) => {
+                crate::head_encode::encode_response_head_list(out, status, list, body, &ctx, date)?
+            }
+        };
         if switching || (self.data.connect && status.is_success()) {
             self.upgrade();
             return Ok(());
         }
         self.start_writing(head, now);
         Ok(())
+    }
+
+    /// [`Conn::send_response_head`] for the fields of a [`HeaderList`](crate::HeaderList):
+    /// they were validated when added, so encoding skips that step.
+    ///
+    /// # Errors
+    ///
+    /// [`UserError::InvalidState`] as for [`Conn::send_response_head`].
+    pub fn send_response_head_list(
+        &mut self,
+        now: Instant,
+        status: StatusCode,
+        headers: &crate::HeaderList,
+        body: BodyKind,
+        date: Option<&DateCache>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        self.response_head(
+            now,
+            status,
+            Fields::<core::iter::Empty<(&[u8], &[u8])>>::List(headers),
+            body,
+            date,
+            out,
+        )
     }
 
     /// Writes what the connection has to send on its own: `100 Continue` when the handler
@@ -905,6 +947,12 @@ impl Conn<Server> {
             false
         }
     }
+}
+
+/// The header fields of a response head: pairs to validate, or a pre-validated list.
+enum Fields<'h, I> {
+    Pairs(I),
+    List(&'h crate::HeaderList),
 }
 
 fn write_error_response(

@@ -8,6 +8,7 @@ use http::{Method, StatusCode, Version};
 
 use crate::encode::Encoder;
 use crate::error::UserError;
+use crate::header_list::HeaderList;
 use crate::headers::{classify, is_token, is_valid_value, ConnectionTokens, Special};
 
 /// What the sender knows about the body it is about to send; the framing headers follow
@@ -127,6 +128,7 @@ pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
 fn write_user_headers<'h>(
     out: &mut Vec<u8>,
     headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    validate: bool,
 ) -> Result<(ConnectionTokens, bool, bool), UserError> {
     let mut conn = ConnectionTokens::default();
     let (mut date, mut host) = (false, false);
@@ -138,7 +140,16 @@ fn write_user_headers<'h>(
             Special::Host => host = true,
             _ => {}
         }
-        write_field(out, name, value)?;
+        if validate {
+            write_field(out, name, value)?;
+        } else {
+            // Checked when they were added (a `HeaderList`).
+            out.reserve(name.len() + value.len() + 4);
+            out.extend_from_slice(name);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        }
     }
     Ok((conn, date, host))
 }
@@ -186,7 +197,24 @@ pub fn encode_response_head<'h>(
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
     let start = out.len();
-    let result = encode_response_inner(out, status, headers, body, ctx, date);
+    let result = encode_response_inner(out, status, headers, true, body, ctx, date);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// [`encode_response_head`] for the fields of a [`HeaderList`], validated when added.
+pub(crate) fn encode_response_head_list(
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    headers: &HeaderList,
+    body: BodyKind,
+    ctx: &ResponseContext,
+    date: Option<&DateCache>,
+) -> Result<EncodedHead, UserError> {
+    let start = out.len();
+    let result = encode_response_inner(out, status, headers.pairs(), false, body, ctx, date);
     if result.is_err() {
         out.truncate(start);
     }
@@ -197,12 +225,13 @@ fn encode_response_inner<'h>(
     out: &mut Vec<u8>,
     status: StatusCode,
     headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    validate: bool,
     body: BodyKind,
     ctx: &ResponseContext,
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
     write_status_line(out, status);
-    let (conn, has_date, _) = write_user_headers(out, headers)?;
+    let (conn, has_date, _) = write_user_headers(out, headers, validate)?;
     let code = status.as_u16();
     let mut keep_alive = ctx.keep_alive && !conn.close;
     let informational = status.is_informational();
@@ -336,7 +365,7 @@ fn encode_request_inner<'h>(
     out.push(b' ');
     out.extend_from_slice(line.target);
     out.extend_from_slice(b" HTTP/1.1\r\n");
-    let (conn, _, has_host) = write_user_headers(out, headers)?;
+    let (conn, _, has_host) = write_user_headers(out, headers, true)?;
     if !has_host {
         if !crate::headers::is_valid_host(line.host) {
             return Err(UserError::InvalidHeaderValue);

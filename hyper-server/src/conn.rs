@@ -422,10 +422,10 @@ impl<H> ServerConn<H> {
     ) -> Result<(), Step> {
         let kind = self.res.body_kind().unwrap_or(default);
         let status = self.res.status();
-        let result = self.proto.send_response_head(
+        let result = self.proto.send_response_head_list(
             now,
             status,
-            self.res.pairs(),
+            self.res.list(),
             kind,
             Some(date),
             io.write_buf(),

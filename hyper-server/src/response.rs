@@ -158,8 +158,8 @@ impl Response {
         self.body
     }
 
-    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.headers.pairs()
+    pub(crate) fn list(&self) -> &HeaderList {
+        &self.headers
     }
 
     /// Back to a fresh `200 OK`, keeping the memory.
