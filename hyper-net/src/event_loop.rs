@@ -785,12 +785,15 @@ impl<D: Driver> EventLoop<D> {
         }
         self.events = events;
         self.fire_timers(now);
+        // Messages are only ever queued with a wake (the waker event) or, from this thread,
+        // with `local_pending`; a sender that saw `awake` still set queued before we reset
+        // it below, so the drain right after the reset finds its message.
         if woken {
             self.core.awake.store(false, Ordering::Release);
         }
-        // Always drain: a sender may have queued after our last drain and seen awake=true.
-        self.core.local_pending.store(false, Ordering::Release);
-        self.drain_wakeups(now);
+        if woken || self.core.local_pending.swap(false, Ordering::AcqRel) {
+            self.drain_wakeups(now);
+        }
         self.run_again(now);
         // Sends made on this thread while running connections, drained before sleeping.
         while self.core.local_pending.swap(false, Ordering::AcqRel) {

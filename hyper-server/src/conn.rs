@@ -96,13 +96,11 @@ where
     }
 
     fn turn(&mut self, now: Instant) {
-        // The Date header changes once a second: refresh the cached text at most that often.
-        if self
-            .date_at
-            .is_none_or(|at| now.saturating_duration_since(at).as_millis() >= 500)
-        {
+        // The Date header changes once a second: refresh the cached text at most twice a
+        // second (an Instant comparison per turn, no clock read).
+        if self.date_at.is_none_or(|next| now >= next) {
             self.date.update(SystemTime::now());
-            self.date_at = Some(now);
+            self.date_at = Some(now + std::time::Duration::from_millis(500));
         }
     }
 
