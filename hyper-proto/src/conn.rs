@@ -392,6 +392,13 @@ impl<R: Role> Conn<R> {
         }
     }
 
+    /// Whether [`Conn::poll_transmit`] has something to write (a `100 Continue` or an
+    /// automatic answer).
+    #[inline]
+    pub fn has_pending_transmit(&self) -> bool {
+        self.pending != Pending::None || R::continue_queued(&self.data)
+    }
+
     /// Whether the handler asked to write, or an automatic response is waiting.
     pub fn wants_write(&self) -> bool {
         self.pending != Pending::None

@@ -110,7 +110,7 @@ where
             Why::Woken { next, tag } => {
                 if conn.handler.is_some() && tag == conn.exchange {
                     conn.next = next;
-                    if let Err(step) = conn.apply_next(now, io) {
+                    if let Err(step) = conn.apply_next(now) {
                         return step;
                     }
                 }
@@ -180,12 +180,14 @@ impl<H> ServerConn<H> {
     }
 
     /// Records the handler's `next` with the connection (100-continue, deadline).
-    fn apply_next<T: Transport>(&mut self, now: Instant, io: &mut Io<'_, T>) -> Result<(), Step> {
+    fn apply_next(&mut self, now: Instant) -> Result<(), Step> {
         match self.next.interest() {
             Interest::End | Interest::Remove => Ok(()),
+            // Only `end` writes (a last chunk); the others need no buffer: do not take one
+            // from the pool for nothing.
             _ => self
                 .proto
-                .set_next(now, self.next, io.write_buf())
+                .set_next(now, self.next, &mut Vec::new())
                 .map_err(|_| Step::close()),
         }
     }
@@ -210,7 +212,9 @@ impl<H> ServerConn<H> {
                 self.step_handler(now, io, date)
             };
             // 100 Continue, or an automatic error answer.
-            self.proto.poll_transmit(io.write_buf(), Some(date));
+            if self.proto.has_pending_transmit() {
+                self.proto.poll_transmit(io.write_buf(), Some(date));
+            }
             match flow {
                 Flow::Continue => {}
                 Flow::Yield(step) => return step,
@@ -261,7 +265,7 @@ impl<H> ServerConn<H> {
                 match next {
                     Ok(next) => {
                         self.next = next;
-                        if let Err(step) = self.apply_next(now, io) {
+                        if let Err(step) = self.apply_next(now) {
                             return Flow::Yield(step);
                         }
                         Flow::Continue
@@ -327,7 +331,7 @@ impl<H> ServerConn<H> {
                 if next.is_read() && before == (io.buffered().len(), self.proto.is_reading_body()) {
                     // No progress: the handler waits for more than is here.
                     self.next = next;
-                    if let Err(step) = self.apply_next(now, io) {
+                    if let Err(step) = self.apply_next(now) {
                         return Flow::Yield(step);
                     }
                     return Flow::Yield(Step::read().until(self.proto.poll_timeout()));
@@ -354,7 +358,7 @@ impl<H> ServerConn<H> {
             Interest::Write | Interest::ReadWrite => return self.write_step(io, now, date),
         };
         self.next = next;
-        match self.apply_next(now, io) {
+        match self.apply_next(now) {
             Ok(()) => Flow::Continue,
             Err(step) => Flow::Yield(step),
         }
@@ -394,7 +398,7 @@ impl<H> ServerConn<H> {
                 // Nothing written (it waits for data from elsewhere, or the socket is full):
                 // give the loop back; a writable socket brings it here again next turn.
                 self.next = next;
-                if let Err(step) = self.apply_next(now, io) {
+                if let Err(step) = self.apply_next(now) {
                     return Flow::Yield(step);
                 }
                 return Flow::Yield(Step::write().until(self.proto.poll_timeout()));
@@ -405,7 +409,7 @@ impl<H> ServerConn<H> {
             Next::end()
         };
         self.next = next;
-        match self.apply_next(now, io) {
+        match self.apply_next(now) {
             Ok(()) => Flow::Continue,
             Err(step) => Flow::Yield(step),
         }
@@ -462,7 +466,7 @@ impl<H> ServerConn<H> {
             }
             if next.interest() != Interest::End {
                 self.next = next;
-                return match self.apply_next(now, io) {
+                return match self.apply_next(now) {
                     Ok(()) => Flow::Continue,
                     Err(step) => Flow::Yield(step),
                 };
