@@ -564,3 +564,52 @@ fn connect_timeout() {
     assert!(t0.elapsed() >= Duration::from_millis(300));
     assert_eq!(lp.connections(), 0, "the timed-out socket was removed");
 }
+
+#[test]
+fn a_flooding_peer_does_not_starve_others() {
+    // One loop thread: a connection streaming 64 MiB through echo must not keep a second
+    // connection's small exchanges waiting until it is done.
+    let (loops, _) = start(1, Config::default());
+    let addr = loops.local_addr();
+    let flood_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fd = Arc::clone(&flood_done);
+    let mut flood = connect(addr);
+    flood.write_all(b"echo\n").unwrap();
+    let mut reader = flood.try_clone().unwrap();
+    let total = 64 << 20;
+    let drain = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut got = 0;
+        while got < total {
+            let n = reader.read(&mut buf).unwrap();
+            assert!(n > 0);
+            got += n;
+        }
+        fd.store(true, Ordering::SeqCst);
+    });
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 1 << 16];
+        for _ in 0..(total / chunk.len()) {
+            flood.write_all(&chunk).unwrap();
+        }
+        flood
+    });
+    // Meanwhile, 20 round trips on another connection.
+    std::thread::sleep(Duration::from_millis(20));
+    let mut ping = connect(addr);
+    ping.write_all(b"echo\n").unwrap();
+    for i in 0..20u8 {
+        ping.write_all(&[i]).unwrap();
+        let mut b = [0u8; 1];
+        ping.read_exact(&mut b).unwrap();
+        assert_eq!(b[0], i);
+    }
+    assert!(
+        !flood_done.load(Ordering::SeqCst),
+        "the small exchanges only completed after the flood: starved"
+    );
+    let flood = writer.join().unwrap();
+    drain.join().unwrap();
+    drop(flood);
+    loops.stop(None).unwrap();
+}
