@@ -346,7 +346,6 @@ impl hyper_client::Handler<TcpStream> for Upstream {
     }
 
     fn on_error(&mut self, err: ClientError) -> Next {
-        eprintln!("DEBUG upstream error: {err:?}");
         let mut p = lock(&self.pipe);
         p.failed = Some(err.to_string());
         wake(&p.server, Next::write());

@@ -15,19 +15,25 @@ use crate::handler::HandlerFactory;
 /// # Examples
 ///
 /// ```no_run
-/// # use hyper_server::{Handler, Server};
-/// # fn hello(_: hyper_net::Control) -> impl Handler<hyper_net::TcpStream> { unimplemented!() as MyHandler }
-/// # struct MyHandler;
-/// # impl Handler<hyper_net::TcpStream> for MyHandler {
-/// #   fn on_request(&mut self, _: hyper_server::Request<'_>) -> hyper_server::Next { todo!() }
-/// #   fn on_request_readable(&mut self, _: &mut hyper_server::Decoder<'_, '_, hyper_net::TcpStream>) -> hyper_server::Next { todo!() }
-/// #   fn on_response(&mut self, _: &mut hyper_server::Response) -> hyper_server::Next { todo!() }
-/// #   fn on_response_writable(&mut self, _: &mut hyper_server::Encoder<'_, '_, hyper_net::TcpStream>) -> hyper_server::Next { todo!() }
-/// # }
+/// use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, Server, TcpStream};
+///
+/// /// Answers every request with an empty 204.
+/// struct NoContent;
+///
+/// impl Handler<TcpStream> for NoContent {
+///     fn on_request(&mut self, _: Request<'_>) -> Next { Next::end() }
+///     fn on_request_readable(&mut self, _: &mut Decoder<'_, '_, TcpStream>) -> Next { Next::end() }
+///     fn on_response(&mut self, res: &mut Response) -> Next {
+///         res.set_status(hyper_server::StatusCode::NO_CONTENT);
+///         Next::end()
+///     }
+///     fn on_response_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next { Next::end() }
+/// }
+///
 /// let listening = Server::http("127.0.0.1:3000")?
 ///     .threads(4)
 ///     .header_read_timeout(Some(std::time::Duration::from_secs(10)))
-///     .handle(hello)?;
+///     .handle(|_ctrl| NoContent)?;
 /// println!("listening on http://{}", listening.addr());
 /// listening.wait()?;
 /// # Ok::<(), std::io::Error>(())
