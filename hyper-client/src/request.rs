@@ -74,13 +74,7 @@ impl Request {
     ///
     /// [`InvalidHeader`]; nothing changes then.
     pub fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), InvalidHeader> {
-        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
-        if !self.special(name, value.as_ref())? {
-            self.headers
-                .set(name, value.as_ref())
-                .map_err(|_| InvalidHeader)?;
-        }
-        Ok(())
+        self.put(name, value.as_ref(), true)
     }
 
     /// Adds a header line.
@@ -93,34 +87,27 @@ impl Request {
         name: &str,
         value: impl AsRef<[u8]>,
     ) -> Result<(), InvalidHeader> {
-        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
-        if !self.special(name, value.as_ref())? {
-            self.headers
-                .append(name, value.as_ref())
-                .map_err(|_| InvalidHeader)?;
-        }
-        Ok(())
+        self.put(name, value.as_ref(), false)
     }
 
-    /// `Content-Length`, `Transfer-Encoding: chunked` and `Expect: 100-continue` set the
-    /// framing and expectation instead of being stored. Returns whether `name` was one.
-    fn special(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
-        match BodyKind::from_header(name, value) {
-            Some(Ok(kind)) => {
-                self.body = kind;
-                return Ok(true);
-            }
-            Some(Err(_)) => return Err(InvalidHeader),
-            None => {}
-        }
+    /// Stores a header; `Content-Length`, `Transfer-Encoding: chunked` and
+    /// `Expect: 100-continue` set the framing and expectation instead.
+    fn put(&mut self, name: &str, value: &[u8], replace: bool) -> Result<(), InvalidHeader> {
         if name.eq_ignore_ascii_case("expect") {
             if !value.eq_ignore_ascii_case(b"100-continue") {
                 return Err(InvalidHeader);
             }
             self.expect_continue = true;
-            return Ok(true);
+            return Ok(());
         }
-        Ok(false)
+        let framing = self
+            .headers
+            .insert_or_framing(name, value, replace)
+            .map_err(|_| InvalidHeader)?;
+        if let Some(kind) = framing {
+            self.body = kind;
+        }
+        Ok(())
     }
 
     /// Declares a body of exactly `n` bytes.
@@ -153,14 +140,6 @@ impl Request {
 
     /// Whether re-sending this request is harmless (RFC 9110 §9.2.2).
     pub(crate) fn is_idempotent(&self) -> bool {
-        matches!(
-            self.method,
-            Method::GET
-                | Method::HEAD
-                | Method::OPTIONS
-                | Method::TRACE
-                | Method::PUT
-                | Method::DELETE
-        )
+        hyper_proto::is_idempotent(&self.method)
     }
 }

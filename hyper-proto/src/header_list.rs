@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::error::UserError;
+use crate::head_encode::BodyKind;
 use crate::headers::{is_token, is_valid_value};
 
 /// Header fields to send, validated as they are added (names are tokens; values hold no
@@ -61,12 +62,17 @@ impl HeaderList {
     /// As [`HeaderList::validate`]; nothing is added then.
     pub fn append(&mut self, name: &str, value: &[u8]) -> Result<(), UserError> {
         Self::validate(name, value)?;
+        self.push(name, value);
+        Ok(())
+    }
+
+    /// Adds a field already validated.
+    fn push(&mut self, name: &str, value: &[u8]) {
         let start = self.data.len() as u32;
         self.data.extend_from_slice(name.as_bytes());
         let mid = self.data.len() as u32;
         self.data.extend_from_slice(value);
         self.spans.push((start, mid, self.data.len() as u32));
-        Ok(())
     }
 
     /// Replaces every field named `name` (case-insensitive) with this one.
@@ -77,7 +83,44 @@ impl HeaderList {
     pub fn set(&mut self, name: &str, value: &[u8]) -> Result<(), UserError> {
         Self::validate(name, value)?;
         self.remove(name);
-        self.append(name, value)
+        self.push(name, value);
+        Ok(())
+    }
+
+    /// Adds a field (replacing others of its name when `replace`), except a
+    /// `Content-Length` or `Transfer-Encoding`: those are not stored but returned as the
+    /// framing they declare, so that a message never carries two framings. Builders that take
+    /// framing as a header (the server's response, the client's request) share this.
+    ///
+    /// # Errors
+    ///
+    /// As [`HeaderList::validate`], and [`UserError::InvalidHeaderValue`] for a framing value
+    /// that is not plain digits or exactly `chunked`; nothing changes then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyper_proto::{BodyKind, HeaderList};
+    /// let mut h = HeaderList::new();
+    /// assert_eq!(h.insert_or_framing("Content-Length", b"5", true), Ok(Some(BodyKind::Length(5))));
+    /// assert_eq!(h.insert_or_framing("X-A", b"1", false), Ok(None));
+    /// assert_eq!(h.len(), 1);
+    /// ```
+    pub fn insert_or_framing(
+        &mut self,
+        name: &str,
+        value: &[u8],
+        replace: bool,
+    ) -> Result<Option<BodyKind>, UserError> {
+        Self::validate(name, value)?;
+        if let Some(kind) = BodyKind::from_header(name, value) {
+            return kind.map(Some);
+        }
+        if replace {
+            self.remove(name);
+        }
+        self.push(name, value);
+        Ok(None)
     }
 
     /// Removes every field named `name` (case-insensitive).

@@ -79,5 +79,5 @@ pub use limits::{
     Limits, MAX_CHUNK_EXTENSIONS, MAX_HEADERS, MAX_HEAD_SIZE, MAX_TARGET_LEN, MAX_TRAILER_SIZE,
 };
 pub use next::{Interest, Next};
-pub use request::{Request, RequestParser};
+pub use request::{is_idempotent, Request, RequestParser};
 pub use response::{Response, ResponseParser};

@@ -487,3 +487,22 @@ impl fmt::Debug for Request<'_> {
             .finish()
     }
 }
+
+/// Whether a request with this method may be sent again without changing its effect
+/// (RFC 9110 §9.2.2): what a client may retry on its own after a connection failed before
+/// any response byte.
+///
+/// # Examples
+///
+/// ```
+/// use http::Method;
+/// assert!(hyper_proto::is_idempotent(&Method::GET));
+/// assert!(hyper_proto::is_idempotent(&Method::PUT));
+/// assert!(!hyper_proto::is_idempotent(&Method::POST));
+/// ```
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
+}

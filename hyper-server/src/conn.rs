@@ -370,18 +370,10 @@ impl<H> ServerConn<H> {
         H: Handler<T>,
     {
         let next = if !self.head_written {
-            let Some(next) = call(&mut self.handler, |h| h.on_response(&mut self.res)) else {
-                return Flow::Yield(self.finish_panicked(io, date));
-            };
-            let default = if next.interest() == Interest::End {
-                BodyKind::Empty
-            } else {
-                BodyKind::Streaming
-            };
-            if let Err(step) = self.write_head(now, io, default, date) {
-                return Flow::Yield(step);
+            match self.respond(now, io, date) {
+                Ok(next) => next,
+                Err(step) => return Flow::Yield(step),
             }
-            next
         } else if self.proto.is_writing_body() {
             if io.pending_write() >= MAX_QUEUED_BODY {
                 // Back-pressure: wait until the socket drains what is queued.
@@ -413,6 +405,30 @@ impl<H> ServerConn<H> {
             Ok(()) => Flow::Continue,
             Err(step) => Flow::Yield(step),
         }
+    }
+
+    /// Calls `on_response` and writes the head it filled. A handler that says nothing of
+    /// framing gets `Content-Length: 0` when it ends at once, a streamed body otherwise.
+    fn respond<T>(
+        &mut self,
+        now: Instant,
+        io: &mut Io<'_, T>,
+        date: &DateCache,
+    ) -> Result<Next, Step>
+    where
+        T: Transport,
+        H: Handler<T>,
+    {
+        let Some(next) = call(&mut self.handler, |h| h.on_response(&mut self.res)) else {
+            return Err(self.finish_panicked(io, date));
+        };
+        let default = if next.interest() == Interest::End {
+            BodyKind::Empty
+        } else {
+            BodyKind::Streaming
+        };
+        self.write_head(now, io, default, date)?;
+        Ok(next)
     }
 
     fn write_head<T: Transport>(
@@ -453,17 +469,10 @@ impl<H> ServerConn<H> {
                 return Flow::Yield(Step::close());
             }
             // Ending without having written: the handler fills the head now.
-            let Some(next) = call(&mut self.handler, |h| h.on_response(&mut self.res)) else {
-                return Flow::Yield(self.finish_panicked(io, date));
+            let next = match self.respond(now, io, date) {
+                Ok(next) => next,
+                Err(step) => return Flow::Yield(step),
             };
-            let default = if next.interest() == Interest::End {
-                BodyKind::Empty
-            } else {
-                BodyKind::Streaming
-            };
-            if let Err(step) = self.write_head(now, io, default, date) {
-                return Flow::Yield(step);
-            }
             if next.interest() != Interest::End {
                 self.next = next;
                 return match self.apply_next(now) {

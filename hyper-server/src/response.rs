@@ -86,13 +86,7 @@ impl Response {
     /// [`InvalidHeader`] for a name that is not a token or a value holding CR, LF, NUL or
     /// other control bytes; nothing changes then.
     pub fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), InvalidHeader> {
-        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
-        if !self.framing(name, value.as_ref())? {
-            self.headers
-                .set(name, value.as_ref())
-                .map_err(|_| InvalidHeader)?;
-        }
-        Ok(())
+        self.put(name, value.as_ref(), true)
     }
 
     /// Adds a header line, keeping others of the same name.
@@ -105,26 +99,19 @@ impl Response {
         name: &str,
         value: impl AsRef<[u8]>,
     ) -> Result<(), InvalidHeader> {
-        HeaderList::validate(name, value.as_ref()).map_err(|_| InvalidHeader)?;
-        if !self.framing(name, value.as_ref())? {
-            self.headers
-                .append(name, value.as_ref())
-                .map_err(|_| InvalidHeader)?;
-        }
-        Ok(())
+        self.put(name, value.as_ref(), false)
     }
 
-    /// `Content-Length` and `Transfer-Encoding: chunked` set the framing instead of being
-    /// stored. Returns whether `name` was one of them.
-    fn framing(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
-        match BodyKind::from_header(name, value) {
-            Some(Ok(kind)) => {
-                self.body = Some(kind);
-                Ok(true)
-            }
-            Some(Err(_)) => Err(InvalidHeader),
-            None => Ok(false),
+    /// Stores a header; `Content-Length` and `Transfer-Encoding: chunked` set the framing.
+    fn put(&mut self, name: &str, value: &[u8], replace: bool) -> Result<(), InvalidHeader> {
+        let framing = self
+            .headers
+            .insert_or_framing(name, value, replace)
+            .map_err(|_| InvalidHeader)?;
+        if framing.is_some() {
+            self.body = framing;
         }
+        Ok(())
     }
 
     /// Removes every header named `name`.
