@@ -664,10 +664,10 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     target: url.target().as_bytes(),
                     host: url.authority().as_bytes(),
                 };
-                let sent = conn.proto.send_request_head(
+                let sent = conn.proto.send_request_head_list(
                     now,
                     &line,
-                    req.pairs(),
+                    req.list(),
                     req.body(),
                     req.expect_continue(),
                     io.write_buf(),

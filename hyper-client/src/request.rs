@@ -134,8 +134,8 @@ impl Request {
         self.expect_continue
     }
 
-    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.headers.pairs()
+    pub(crate) fn list(&self) -> &HeaderList {
+        &self.headers
     }
 
     /// Whether re-sending this request is harmless (RFC 9110 §9.2.2).

@@ -241,6 +241,9 @@ struct Entry<D: Driver> {
     wbuf: Option<Vec<u8>>,
     registered: Option<Interest>,
     read_ready: bool,
+    /// The peer's end was seen closed (or the socket in error): reads go on until they
+    /// return 0 or fail, whatever a short read suggests.
+    read_closed: bool,
     write_ready: bool,
     /// The driver's last step.
     step: Step,
@@ -257,6 +260,7 @@ pub struct Io<'a, T> {
     wbuf: &'a mut Option<Vec<u8>>,
     pool: &'a mut BufPool,
     read_ready: &'a mut bool,
+    read_closed: bool,
     write_ready: &'a mut bool,
     budget: usize,
     max_buf: usize,
@@ -317,7 +321,7 @@ impl<T: Transport> Io<'_, T> {
     ///
     /// Socket errors, and `WouldBlock` as above.
     pub fn read(&mut self) -> io::Result<usize> {
-        if self.budget == 0 {
+        if self.budget == 0 || !*self.read_ready {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let buf = self.rbuf.get_or_insert_with(|| self.pool.read_buf());
@@ -331,7 +335,13 @@ impl<T: Transport> Io<'_, T> {
                 Ok(n) => {
                     buf.advance(n);
                     self.budget = self.budget.saturating_sub(n.max(1));
-                    if n == 0 {
+                    // A read that did not fill the room it had emptied the socket: the next
+                    // byte to arrive raises a new edge, so asking again now would only
+                    // return `WouldBlock` (one syscall per request saved; tokio relies on
+                    // the same rule). An end seen closed is read on until 0.
+                    if n == 0
+                        || (n < room && !self.read_closed && self.transport.short_read_drains())
+                    {
                         *self.read_ready = false;
                     }
                     return Ok(n);
@@ -520,6 +530,7 @@ fn insert<D: Driver>(slab: &mut Slab<Entry<D>>, core: &Core, transport: D::Trans
         wbuf: None,
         registered: None,
         read_ready: false,
+        read_closed: false,
         write_ready: false,
         step: Step::default(),
         closing: false,
@@ -770,6 +781,7 @@ impl<D: Driver> EventLoop<D> {
                 let readable = event.is_readable() || event.is_read_closed() || event.is_error();
                 let writable = event.is_writable() || event.is_write_closed() || event.is_error();
                 entry.read_ready |= readable;
+                entry.read_closed |= event.is_read_closed() || event.is_error();
                 entry.write_ready |= writable;
                 let why = if entry.connecting.is_some() {
                     Why::Opened
@@ -1139,6 +1151,7 @@ impl<D: Driver> EventLoop<D> {
             wbuf: &mut entry.wbuf,
             pool: &mut self.pool,
             read_ready: &mut entry.read_ready,
+            read_closed: entry.read_closed,
             write_ready: &mut entry.write_ready,
             budget: self.config.read_budget,
             max_buf: self.config.max_buf_size,

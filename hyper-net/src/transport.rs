@@ -50,6 +50,15 @@ pub trait Transport: mio::event::Source + Read + Write {
     fn blocked(&self) -> Blocked {
         Blocked::None
     }
+
+    /// Whether a read that returned fewer bytes than it had room for proves the source
+    /// empty until its next readiness event, so the loop can skip the read that would only
+    /// say `WouldBlock`. True for a plain socket under epoll or kqueue (each arrival raises
+    /// a new edge); false by default, and for anything that buffers inside the transport
+    /// (TLS records).
+    fn short_read_drains(&self) -> bool {
+        false
+    }
 }
 
 impl Transport for mio::net::TcpStream {
@@ -63,5 +72,20 @@ impl Transport for mio::net::TcpStream {
 
     fn take_error(&self) -> io::Result<Option<io::Error>> {
         Self::take_error(self)
+    }
+
+    fn short_read_drains(&self) -> bool {
+        // mio's selectors there are epoll and kqueue, edge-triggered on every arrival.
+        cfg!(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly",
+            target_os = "illumos",
+        ))
     }
 }

@@ -44,8 +44,8 @@ use crate::encode::{Encoder, Frame};
 use crate::error::{Error, ParseError, TimeoutKind, UserError};
 use crate::head::BodyLength;
 use crate::head_encode::{
-    encode_request_head, encode_response_head, write_decimal, BodyKind, DateCache, EncodedHead,
-    RequestLine, ResponseContext,
+    encode_request_fields, encode_response_head, write_decimal, BodyKind, DateCache, EncodedHead,
+    Fields, RequestLine, ResponseContext,
 };
 use crate::limits::Limits;
 use crate::next::{Interest, Next};
@@ -956,12 +956,6 @@ impl Conn<Server> {
     }
 }
 
-/// The header fields of a response head: pairs to validate, or a pre-validated list.
-enum Fields<'h, I> {
-    Pairs(I),
-    List(&'h crate::HeaderList),
-}
-
 fn write_error_response(
     out: &mut Vec<u8>,
     status: StatusCode,
@@ -1009,7 +1003,7 @@ impl Conn<Client> {
     /// # Errors
     ///
     /// [`UserError::InvalidState`] while another exchange is in progress; header errors as
-    /// in [`encode_request_head`].
+    /// in [`encode_request_head`](crate::encode_request_head).
     pub fn send_request_head<'h>(
         &mut self,
         now: Instant,
@@ -1019,10 +1013,46 @@ impl Conn<Client> {
         expect_continue: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        let fields = Fields::Pairs(headers);
+        self.request_head(now, line, fields, body, expect_continue, out)
+    }
+
+    /// [`Conn::send_request_head`] for the fields of a [`HeaderList`](crate::HeaderList):
+    /// they were validated when added, so encoding copies them in one piece.
+    ///
+    /// # Errors
+    ///
+    /// As [`Conn::send_request_head`].
+    pub fn send_request_head_list(
+        &mut self,
+        now: Instant,
+        line: &RequestLine<'_>,
+        headers: &crate::HeaderList,
+        body: BodyKind,
+        expect_continue: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let fields = Fields::<core::iter::Empty<_>>::List(headers);
+        self.request_head(now, line, fields, body, expect_continue, out)
+    }
+
+    fn request_head<'h, I>(
+        &mut self,
+        now: Instant,
+        line: &RequestLine<'_>,
+        fields: Fields<'h, I>,
+        body: BodyKind,
+        expect_continue: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    {
         if !self.can_send_request() {
             return Err(UserError::InvalidState.into());
         }
-        let head = encode_request_head(out, line, headers, body, expect_continue, self.keep_alive)?;
+        let keep_alive = self.keep_alive;
+        let head = encode_request_fields(out, line, fields, body, expect_continue, keep_alive)?;
         self.data.method = line.method.clone();
         self.data.awaiting_continue = expect_continue && !head.encoder.is_finished();
         self.data.parser.reset();

@@ -8,8 +8,8 @@ use http::{Method, StatusCode, Version};
 
 use crate::encode::Encoder;
 use crate::error::UserError;
-use crate::header_list::HeaderList;
-use crate::headers::{classify, is_token, is_valid_value, ConnectionTokens, Special};
+use crate::header_list::{HeaderList, Summary};
+use crate::headers::{classify, is_token, is_valid_value, Special};
 
 /// What the sender knows about the body it is about to send; the framing headers follow
 /// from it. `Content-Length` and `Transfer-Encoding` given among the headers are not
@@ -123,21 +123,41 @@ pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// The header fields of a head: pairs to validate while writing, or a [`HeaderList`],
+/// validated when its fields were added and already laid out as they go on the wire.
+pub(crate) enum Fields<'h, I> {
+    Pairs(I),
+    List(&'h HeaderList),
+}
+
 /// Writes the user's headers, skipping the framing ones; reports `Connection` tokens and
 /// whether `Date` / `Host` were among them.
+fn write_fields<'h, I>(out: &mut Vec<u8>, fields: Fields<'h, I>) -> Result<Summary, UserError>
+where
+    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+{
+    match fields {
+        Fields::Pairs(pairs) => write_user_headers(out, pairs, true),
+        Fields::List(list) if !list.summary().framing => {
+            out.extend_from_slice(list.wire());
+            Ok(*list.summary())
+        }
+        Fields::List(list) => write_user_headers(out, list.pairs(), false),
+    }
+}
+
 fn write_user_headers<'h>(
     out: &mut Vec<u8>,
     headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
     validate: bool,
-) -> Result<(ConnectionTokens, bool, bool), UserError> {
-    let mut conn = ConnectionTokens::default();
-    let (mut date, mut host) = (false, false);
+) -> Result<Summary, UserError> {
+    let mut summary = Summary::default();
     for (name, value) in headers {
         match classify(name) {
             Special::ContentLength | Special::TransferEncoding => continue,
-            Special::Connection => conn.add(value),
-            Special::Date => date = true,
-            Special::Host => host = true,
+            Special::Connection => summary.conn.add(value),
+            Special::Date => summary.date = true,
+            Special::Host => summary.host = true,
             _ => {}
         }
         if validate {
@@ -151,7 +171,7 @@ fn write_user_headers<'h>(
             out.extend_from_slice(b"\r\n");
         }
     }
-    Ok((conn, date, host))
+    Ok(summary)
 }
 
 /// Encodes a response head into `out`.
@@ -197,7 +217,7 @@ pub fn encode_response_head<'h>(
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
     let start = out.len();
-    let result = encode_response_inner(out, status, headers, true, body, ctx, date);
+    let result = encode_response_inner(out, status, Fields::Pairs(headers), body, ctx, date);
     if result.is_err() {
         out.truncate(start);
     }
@@ -214,24 +234,32 @@ pub(crate) fn encode_response_head_list(
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
     let start = out.len();
-    let result = encode_response_inner(out, status, headers.pairs(), false, body, ctx, date);
+    let fields = Fields::<core::iter::Empty<_>>::List(headers);
+    let result = encode_response_inner(out, status, fields, body, ctx, date);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn encode_response_inner<'h>(
+fn encode_response_inner<'h, I>(
     out: &mut Vec<u8>,
     status: StatusCode,
-    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
-    validate: bool,
+    fields: Fields<'h, I>,
     body: BodyKind,
     ctx: &ResponseContext,
     date: Option<&DateCache>,
-) -> Result<EncodedHead, UserError> {
+) -> Result<EncodedHead, UserError>
+where
+    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+{
+    if let Fields::List(list) = &fields {
+        // Status line, fields, framing, Date and the blank line: one growth at most.
+        out.reserve(list.wire().len() + 128);
+    }
     write_status_line(out, status);
-    let (conn, has_date, _) = write_user_headers(out, headers, validate)?;
+    let summary = write_fields(out, fields)?;
+    let (conn, has_date) = (summary.conn, summary.date);
     let code = status.as_u16();
     let mut keep_alive = ctx.keep_alive && !conn.close;
     let informational = status.is_informational();
@@ -341,22 +369,41 @@ pub fn encode_request_head<'h>(
     expect_continue: bool,
     keep_alive: bool,
 ) -> Result<EncodedHead, UserError> {
+    let fields = Fields::Pairs(headers);
+    encode_request_fields(out, line, fields, body, expect_continue, keep_alive)
+}
+
+/// [`encode_request_head`] for any [`Fields`]; on error `out` is left as it was.
+pub(crate) fn encode_request_fields<'h, I>(
+    out: &mut Vec<u8>,
+    line: &RequestLine<'_>,
+    fields: Fields<'h, I>,
+    body: BodyKind,
+    expect_continue: bool,
+    keep_alive: bool,
+) -> Result<EncodedHead, UserError>
+where
+    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+{
     let start = out.len();
-    let result = encode_request_inner(out, line, headers, body, expect_continue, keep_alive);
+    let result = encode_request_inner(out, line, fields, body, expect_continue, keep_alive);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn encode_request_inner<'h>(
+fn encode_request_inner<'h, I>(
     out: &mut Vec<u8>,
     line: &RequestLine<'_>,
-    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    fields: Fields<'h, I>,
     body: BodyKind,
     expect_continue: bool,
     keep_alive: bool,
-) -> Result<EncodedHead, UserError> {
+) -> Result<EncodedHead, UserError>
+where
+    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+{
     let target_ok = !line.target.is_empty() && line.target.iter().all(|&b| b > 0x20 && b != 0x7f);
     if !target_ok {
         return Err(UserError::InvalidHeaderValue);
@@ -365,7 +412,8 @@ fn encode_request_inner<'h>(
     out.push(b' ');
     out.extend_from_slice(line.target);
     out.extend_from_slice(b" HTTP/1.1\r\n");
-    let (conn, _, has_host) = write_user_headers(out, headers, true)?;
+    let summary = write_fields(out, fields)?;
+    let (conn, has_host) = (summary.conn, summary.host);
     if !has_host {
         if !crate::headers::is_valid_host(line.host) {
             return Err(UserError::InvalidHeaderValue);

@@ -244,6 +244,36 @@ fn keep_alive_and_pipelining_in_order() {
     srv.close().unwrap();
 }
 
+/// Requests arriving a few bytes at a time, each piece its own readiness event: the loop
+/// takes a read that did not fill its buffer as proof the socket is empty until the next
+/// event, and this shows no byte is left behind by that (nor by a body sent in pieces, nor
+/// by an end of stream that follows the last request).
+#[test]
+fn trickled_requests_and_half_close() {
+    let srv = start(server());
+    let mut s = connect(srv.addr());
+    s.set_nodelay(true).unwrap();
+    let mut buf = Vec::new();
+    for i in 0..3 {
+        let req =
+            format!("POST /echo{i} HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789");
+        for piece in req.as_bytes().chunks(7) {
+            s.write_all(piece).unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let r = read_response(&mut s, &mut buf, false).unwrap();
+        assert_eq!(r.status, 200);
+    }
+    // The last request and the end of the stream together: answered, then closed.
+    s.write_all(b"GET /last HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let r = read_response(&mut s, &mut buf, false).unwrap();
+    assert_eq!(r.body, b"hello /last");
+    assert_closed(&mut s);
+    srv.close().unwrap();
+}
+
 #[test]
 fn bodies_both_ways() {
     let srv = start(server());
