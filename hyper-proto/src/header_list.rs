@@ -348,7 +348,11 @@ mod tests {
         let mut out = Vec::new();
         let ctx = ResponseContext::default();
         let status = StatusCode::OK;
-        encode_response_head_list(&mut out, status, &h, BodyKind::Length(3), &ctx, None).unwrap();
+        let head = encode_response_head_list(&mut out, status, &h, BodyKind::Length(3), &ctx, None);
+        assert!(
+            !head.unwrap().keep_alive,
+            "Connection: close among the fields counts"
+        );
         assert_eq!(
             out,
             b"HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\ncontent-length: 3\r\n\r\n"
