@@ -2,6 +2,7 @@
 //! pool keyed by host and port, DNS on resolver threads, and one safe retry.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -17,7 +18,7 @@ use hyper_proto::{Interest, Next, RequestLine};
 use crate::error::Error;
 use crate::handler::{Decoder, Encoder, Handler};
 use crate::request::Request;
-use crate::url::{Url, UrlError};
+use crate::url::{IntoUrl, UrlError};
 
 /// Handler calls one connection may make in one loop turn before yielding.
 const CALLS_PER_TURN: usize = 256;
@@ -140,9 +141,9 @@ impl Builder {
                     handle: None,
                     resolver,
                     idle: Vec::new(),
-                    assigned: HashMap::new(),
-                    connecting: HashMap::new(),
-                    resolving: HashMap::new(),
+                    assigned: IdMap::default(),
+                    connecting: IdMap::default(),
+                    resolving: IdMap::default(),
                     next_tag: 0,
                     open: 0,
                     waiting: std::collections::VecDeque::new(),
@@ -258,14 +259,15 @@ impl<H: Handler<TcpStream>> Client<H> {
         Builder::default().build()
     }
 
-    /// Starts a request to `url`, run by `handler` on the client's loop.
+    /// Starts a request to `url` (text, or a [`Url`](crate::Url) parsed once and reused), run by
+    /// `handler` on the client's loop.
     ///
     /// # Errors
     ///
     /// [`RequestError::Url`] for a URL the client cannot use (nothing is sent), and
     /// [`RequestError::Closed`] after the client stopped.
-    pub fn request(&self, url: &str, handler: H) -> Result<(), RequestError> {
-        let url = Url::parse(url).map_err(RequestError::Url)?;
+    pub fn request(&self, url: impl IntoUrl, handler: H) -> Result<(), RequestError> {
+        let url = url.into_url().map_err(RequestError::Url)?;
         let job = Job {
             req: Request::new(url),
             filled: false,
@@ -284,6 +286,33 @@ impl<H: Handler<TcpStream>> Client<H> {
     }
 }
 
+/// Hashes the client's map keys (connection ids and tags, chosen by the loop and not by a
+/// peer, so there is no flooding to resist) with a multiply per word instead of SipHash.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
 struct ClientDriver<H> {
     builder: Builder,
     proto: hyper_proto::Config,
@@ -293,10 +322,10 @@ struct ClientDriver<H> {
     /// on a pooled connection allocates no key.
     idle: Vec<(Key, Vec<(ConnId, Control)>)>,
     /// Requests handed to pooled connections, picked up when the connection wakes.
-    assigned: HashMap<ConnId, Job<H>>,
+    assigned: IdMap<ConnId, Job<H>>,
     /// Connects in progress: the job and the addresses left to try.
-    connecting: HashMap<u64, (Job<H>, Vec<SocketAddr>)>,
-    resolving: HashMap<u64, Job<H>>,
+    connecting: IdMap<u64, (Job<H>, Vec<SocketAddr>)>,
+    resolving: IdMap<u64, Job<H>>,
     next_tag: u64,
     /// Connections open or being opened, against `Builder::max_connections`.
     open: usize,

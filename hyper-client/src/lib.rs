@@ -22,7 +22,7 @@ pub use handler::{Decoder, Encoder, Handler, Response};
 pub use hyper_net::{Control, TcpStream};
 pub use hyper_proto::Next;
 pub use request::{InvalidHeader, Request};
-pub use url::{Url, UrlError};
+pub use url::{IntoUrl, Url, UrlError};
 
 /// Methods, status codes and other vocabulary, from the `http` crate.
 pub use http::{Method, StatusCode, Version};

@@ -2,6 +2,7 @@
 //! allocation beyond the one owned copy.
 
 use core::fmt;
+use std::sync::Arc;
 
 /// Why a URL was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +42,8 @@ impl std::error::Error for UrlError {}
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Url {
-    text: String,
+    /// Shared: cloning a parsed URL for another request allocates nothing.
+    text: Arc<str>,
     /// Host without brackets.
     host: (usize, usize),
     /// Host as written, with brackets and port: the `Host` header value.
@@ -58,11 +60,14 @@ impl Url {
     /// [`UrlError`] for another scheme, a missing or malformed host or port, user info, or
     /// bytes that cannot go in a request line.
     pub fn parse(s: &str) -> Result<Self, UrlError> {
-        let scheme_end = s.find("://").ok_or(UrlError::Scheme)?;
-        if !s[..scheme_end].eq_ignore_ascii_case("http") {
+        const SCHEME: &str = "http://";
+        if !s
+            .get(..SCHEME.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(SCHEME))
+        {
             return Err(UrlError::Scheme);
         }
-        let rest_start = scheme_end + 3;
+        let rest_start = SCHEME.len();
         let rest = &s[rest_start..];
         let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let auth = &rest[..auth_len];
@@ -87,9 +92,9 @@ impl Url {
             }
         };
         if host.is_empty()
-            || !host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~:%".contains(&b))
+            || !host.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':' | b'%')
+            })
         {
             return Err(UrlError::Authority);
         }
@@ -107,14 +112,15 @@ impl Url {
         if target.bytes().any(|b| b <= 0x20 || b == 0x7f) {
             return Err(UrlError::Target);
         }
-        // Owned text: the original, with "/" inserted when the path is empty.
-        let mut text = String::with_capacity(s.len() + 1);
-        text.push_str(&s[..rest_start + auth_len]);
-        let target_start = text.len();
-        if !target.starts_with('/') {
-            text.push('/');
-        }
-        text.push_str(target);
+        // Owned text: the original, with "/" inserted when the path is empty and without
+        // the fragment (one allocation either way).
+        let head = &s[..rest_start + auth_len];
+        let target_start = head.len();
+        let text: Arc<str> = if target.starts_with('/') {
+            Arc::from(&s[..target_start + target.len()])
+        } else {
+            Arc::from(format!("{head}/{target}"))
+        };
         let host_start = rest_start + host_off;
         Ok(Self {
             host: (host_start, host_start + host.len()),
@@ -143,6 +149,58 @@ impl Url {
     /// Path and query, the request-target (`/` at least).
     pub fn target(&self) -> &str {
         &self.text[self.target.0..self.target.1]
+    }
+}
+
+/// What [`Client::request`](crate::Client::request) takes as a URL: text to parse, or a
+/// [`Url`] parsed once and reused (a clone shares its text, so a request to it allocates
+/// nothing for the URL).
+///
+/// # Examples
+///
+/// ```
+/// use hyper_client::{IntoUrl, Url};
+/// let url = Url::parse("http://127.0.0.1:8080/x").unwrap();
+/// assert_eq!((&url).into_url().unwrap(), url);
+/// assert_eq!("http://127.0.0.1:8080/x".into_url().unwrap(), url);
+/// assert!("ftp://a/".into_url().is_err());
+/// ```
+pub trait IntoUrl {
+    /// The parsed URL.
+    ///
+    /// # Errors
+    ///
+    /// As [`Url::parse`].
+    fn into_url(self) -> Result<Url, UrlError>;
+}
+
+impl IntoUrl for Url {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Ok(self)
+    }
+}
+
+impl IntoUrl for &Url {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoUrl for &str {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Url::parse(self)
+    }
+}
+
+impl IntoUrl for &String {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Url::parse(self)
+    }
+}
+
+impl IntoUrl for String {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Url::parse(&self)
     }
 }
 

@@ -220,7 +220,7 @@ fn keep_alive_reuses_one_connection() {
     let client = Client::new().unwrap();
     for i in 0..5 {
         let (h, rx) = Collect::get();
-        client.request(&format!("http://{addr}/r{i}"), h).unwrap();
+        client.request(format!("http://{addr}/r{i}"), h).unwrap();
         let out = wait(&rx).unwrap();
         assert_eq!(out.body, format!("/r{i}").as_bytes());
     }
@@ -252,10 +252,10 @@ fn stale_pooled_connection_is_retried_for_get_not_post() {
     });
     let client = Client::new().unwrap();
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     wait(&rx).unwrap();
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     assert_eq!(
         wait(&rx).unwrap().body,
         b"ok",
@@ -275,10 +275,10 @@ fn stale_pooled_connection_is_retried_for_get_not_post() {
         }
     });
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     wait(&rx).unwrap();
     let (h, rx) = Collect::new(Method::POST, Some(b"data".to_vec()));
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     let err = wait(&rx).unwrap_err();
     assert!(matches!(err, Error::Incomplete | Error::Io(_)), "{err:?}");
     std::thread::sleep(Duration::from_millis(50));
@@ -311,7 +311,7 @@ fn expect_continue_waits_for_100() {
     let client = Client::new().unwrap();
     let (mut h, rx) = Collect::new(Method::PUT, Some(b"hello".to_vec()));
     h.expect = true;
-    client.request(&format!("http://{addr}/up"), h).unwrap();
+    client.request(format!("http://{addr}/up"), h).unwrap();
     let out = wait(&rx).unwrap();
     assert_eq!((out.status, out.body.as_slice()), (201, &b"hello"[..]));
 }
@@ -330,7 +330,7 @@ fn chunked_response_split_at_every_byte() {
     });
     let client = Client::new().unwrap();
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     let out = wait(&rx).unwrap();
     assert_eq!(out.body, b"hello world");
     assert_eq!(out.trailers, [("X-Trailer".to_owned(), "t".to_owned())]);
@@ -345,7 +345,7 @@ fn informational_responses_are_skipped() {
     });
     let client = Client::new().unwrap();
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     let out = wait(&rx).unwrap();
     assert_eq!((out.status, out.body.as_slice()), (200, &b"body"[..]));
 }
@@ -376,12 +376,12 @@ fn head_204_304_and_close_delimited() {
         (Method::GET, "/304", 304),
     ] {
         let (h, rx) = Collect::new(method, None);
-        client.request(&format!("http://{addr}{path}"), h).unwrap();
+        client.request(format!("http://{addr}{path}"), h).unwrap();
         let out = wait(&rx).unwrap();
         assert_eq!((out.status, out.body.len()), (status, 0), "{path}");
     }
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/eof"), h).unwrap();
+    client.request(format!("http://{addr}/eof"), h).unwrap();
     assert_eq!(wait(&rx).unwrap().body, b"until the end");
 }
 
@@ -394,7 +394,7 @@ fn error_kinds_are_distinct() {
         .local_addr()
         .unwrap();
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{closed}/"), h).unwrap();
+    client.request(format!("http://{closed}/"), h).unwrap();
     assert!(matches!(wait(&rx), Err(Error::ConnectRefused(_))));
     // DNS
     let (h, rx) = Collect::get();
@@ -422,16 +422,16 @@ fn error_kinds_are_distinct() {
         }
     });
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/big"), h).unwrap();
+    client.request(format!("http://{addr}/big"), h).unwrap();
     assert!(matches!(
         wait(&rx),
         Err(Error::Parse(hyper_proto::ParseError::HeadTooLarge))
     ));
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/short"), h).unwrap();
+    client.request(format!("http://{addr}/short"), h).unwrap();
     assert!(matches!(wait(&rx), Err(Error::Incomplete)));
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{addr}/reset"), h).unwrap();
+    client.request(format!("http://{addr}/reset"), h).unwrap();
     let err = wait(&rx).unwrap_err();
     assert!(matches!(err, Error::Io(_) | Error::Incomplete), "{err:?}");
     // The client still works after all that.
@@ -441,7 +441,7 @@ fn error_kinds_are_distinct() {
             .unwrap();
     });
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{ok_addr}/"), h).unwrap();
+    client.request(format!("http://{ok_addr}/"), h).unwrap();
     assert_eq!(wait(&rx).unwrap().body, b"ok");
 }
 
@@ -466,7 +466,7 @@ fn timeouts() {
         .build()
         .unwrap();
     let (h, rx) = Collect::get();
-    client.request(&format!("http://{target}/"), h).unwrap();
+    client.request(format!("http://{target}/"), h).unwrap();
     assert!(matches!(wait(&rx), Err(Error::ConnectTimeout)));
     // Response timeout from the handler's Next.
     let (addr, _) = scripted(|_, mut s| {
@@ -475,7 +475,7 @@ fn timeouts() {
     });
     let (mut h, rx) = Collect::get();
     h.timeout = Some(Duration::from_millis(100));
-    client.request(&format!("http://{addr}/"), h).unwrap();
+    client.request(format!("http://{addr}/"), h).unwrap();
     assert!(matches!(wait(&rx), Err(Error::Timeout)));
 }
 
@@ -529,9 +529,7 @@ fn thousand_requests_from_eight_threads_against_our_server() {
                 for i in 0..125 {
                     let (h, rx) = Collect::get();
                     let target = format!("/t{t}/r{i}");
-                    client
-                        .request(&format!("http://{addr}{target}"), h)
-                        .unwrap();
+                    client.request(format!("http://{addr}{target}"), h).unwrap();
                     pending.push((target, rx));
                 }
                 for (target, rx) in pending {
@@ -583,13 +581,11 @@ fn request_bodies_length_and_chunked() {
     let client = Client::new().unwrap();
     let body = vec![b'z'; 100_000];
     let (h, rx) = Collect::new(Method::POST, Some(body.clone()));
-    client.request(&format!("http://{addr}/len"), h).unwrap();
+    client.request(format!("http://{addr}/len"), h).unwrap();
     assert_eq!(wait(&rx).unwrap().status, 200);
     let (mut h, rx) = Collect::new(Method::POST, Some(body));
     h.chunked = true;
-    client
-        .request(&format!("http://{addr}/chunked"), h)
-        .unwrap();
+    client.request(format!("http://{addr}/chunked"), h).unwrap();
     assert_eq!(wait(&rx).unwrap().status, 200);
 }
 
@@ -628,7 +624,7 @@ fn against_python_http_server() {
     for _ in 0..3 {
         let (h, rx) = Collect::get();
         client
-            .request(&format!("http://{addr}/file.txt"), h)
+            .request(format!("http://{addr}/file.txt"), h)
             .unwrap();
         let out = wait(&rx).unwrap();
         assert_eq!(
@@ -637,9 +633,7 @@ fn against_python_http_server() {
         );
     }
     let (h, rx) = Collect::get();
-    client
-        .request(&format!("http://{addr}/missing"), h)
-        .unwrap();
+    client.request(format!("http://{addr}/missing"), h).unwrap();
     assert_eq!(wait(&rx).unwrap().status, 404);
     let _ = child.kill();
     let _ = child.wait();
@@ -696,7 +690,7 @@ fn against_nginx() {
     let client = Client::new().unwrap();
     for _ in 0..5 {
         let (h, rx) = Collect::get();
-        client.request(&format!("http://{addr}/"), h).unwrap();
+        client.request(format!("http://{addr}/"), h).unwrap();
         let out = wait(&rx).unwrap();
         assert_eq!(
             (out.status, out.body.as_slice()),
@@ -704,15 +698,11 @@ fn against_nginx() {
         );
     }
     let (h, rx) = Collect::get();
-    client
-        .request(&format!("http://{addr}/big.bin"), h)
-        .unwrap();
+    client.request(format!("http://{addr}/big.bin"), h).unwrap();
     let out = wait(&rx).unwrap();
     assert!(out.body == big, "3 MB body intact");
     let (h, rx) = Collect::new(Method::HEAD, None);
-    client
-        .request(&format!("http://{addr}/big.bin"), h)
-        .unwrap();
+    client.request(format!("http://{addr}/big.bin"), h).unwrap();
     let out = wait(&rx).unwrap();
     assert_eq!(out.body.len(), 0);
     assert!(out
@@ -720,9 +710,7 @@ fn against_nginx() {
         .iter()
         .any(|(n, v)| n == "content-length" && v == "3000000"));
     let (h, rx) = Collect::get();
-    client
-        .request(&format!("http://{addr}/missing"), h)
-        .unwrap();
+    client.request(format!("http://{addr}/missing"), h).unwrap();
     assert_eq!(wait(&rx).unwrap().status, 404);
     let _ = child.kill();
     let _ = child.wait();
@@ -748,7 +736,7 @@ fn connection_limit_queues_requests() {
     let pending: Vec<_> = (0..6)
         .map(|i| {
             let (h, rx) = Collect::get();
-            client.request(&format!("http://{addr}/{i}"), h).unwrap();
+            client.request(format!("http://{addr}/{i}"), h).unwrap();
             rx
         })
         .collect();

@@ -261,6 +261,9 @@ pub struct Io<'a, T> {
     pool: &'a mut BufPool,
     read_ready: &'a mut bool,
     read_closed: bool,
+    /// A short read this call proved the socket empty: further reads in this call say
+    /// `WouldBlock` without a syscall.
+    drained: bool,
     write_ready: &'a mut bool,
     budget: usize,
     max_buf: usize,
@@ -321,7 +324,7 @@ impl<T: Transport> Io<'_, T> {
     ///
     /// Socket errors, and `WouldBlock` as above.
     pub fn read(&mut self) -> io::Result<usize> {
-        if self.budget == 0 || !*self.read_ready {
+        if self.budget == 0 || self.drained {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let buf = self.rbuf.get_or_insert_with(|| self.pool.read_buf());
@@ -336,13 +339,15 @@ impl<T: Transport> Io<'_, T> {
                     buf.advance(n);
                     self.budget = self.budget.saturating_sub(n.max(1));
                     // A read that did not fill the room it had emptied the socket: the next
-                    // byte to arrive raises a new edge, so asking again now would only
-                    // return `WouldBlock` (one syscall per request saved; tokio relies on
-                    // the same rule). An end seen closed is read on until 0.
-                    if n == 0
-                        || (n < room && !self.read_closed && self.transport.short_read_drains())
-                    {
+                    // byte to arrive raises a new edge, so asking again during this call
+                    // would only return `WouldBlock` (one syscall per keep-alive request
+                    // saved; tokio relies on the same rule). An end seen closed is read on
+                    // until 0.
+                    if n == 0 {
                         *self.read_ready = false;
+                    } else if n < room && !self.read_closed && self.transport.short_read_drains() {
+                        *self.read_ready = false;
+                        self.drained = true;
                     }
                     return Ok(n);
                 }
@@ -1152,6 +1157,7 @@ impl<D: Driver> EventLoop<D> {
             pool: &mut self.pool,
             read_ready: &mut entry.read_ready,
             read_closed: entry.read_closed,
+            drained: false,
             write_ready: &mut entry.write_ready,
             budget: self.config.read_budget,
             max_buf: self.config.max_buf_size,

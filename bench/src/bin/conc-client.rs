@@ -9,11 +9,13 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::time::Instant;
 
-use hyper_client::{Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream};
+use hyper_client::{
+    Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream, Url,
+};
 
 struct Get {
     client: Client<Get>,
-    url: Arc<str>,
+    url: Url,
     started: Arc<AtomicUsize>,
     total: usize,
     done: Sender<Result<(), String>>,
@@ -26,7 +28,7 @@ impl Get {
         if self.started.fetch_add(1, Ordering::Relaxed) < self.total {
             let next = Self {
                 client: self.client.clone(),
-                url: Arc::clone(&self.url),
+                url: self.url.clone(),
                 started: Arc::clone(&self.started),
                 total: self.total,
                 done: self.done.clone(),
@@ -84,7 +86,7 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let conc: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let conns: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
-    let url: Arc<str> = format!("http://127.0.0.1:{port}/").into();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
     let client: Client<Get> = Client::builder()
         .max_connections(conns)
         .max_idle_per_host(conns)
@@ -97,7 +99,7 @@ fn main() {
         started.fetch_add(1, Ordering::Relaxed);
         let h = Get {
             client: client.clone(),
-            url: Arc::clone(&url),
+            url: url.clone(),
             started: Arc::clone(&started),
             total: n,
             done: tx.clone(),

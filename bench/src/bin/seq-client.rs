@@ -36,14 +36,17 @@ use std::io::{ErrorKind, Read};
 use std::sync::mpsc::{channel, Sender};
 use std::time::Instant;
 
-use hyper_client::{Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream};
+use hyper_client::{
+    Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream, Url,
+};
 
 /// One GET; on success it starts the next one itself, on the client's loop thread, until
 /// `left` runs out. That keeps the whole sequence on one thread, as the single-threaded
 /// peer clients are (the caller's thread only waits for the end).
 struct Get {
     client: Client<Get>,
-    url: std::sync::Arc<str>,
+    /// Parsed once; each request shares its text.
+    url: Url,
     left: usize,
     done: Sender<Result<(), String>>,
     status: u16,
@@ -54,7 +57,7 @@ impl Get {
     fn next(&self) -> Self {
         Self {
             client: self.client.clone(),
-            url: std::sync::Arc::clone(&self.url),
+            url: self.url.clone(),
             left: self.left - 1,
             done: self.done.clone(),
             status: 0,
@@ -110,13 +113,13 @@ fn main() {
     let port: u16 = args.next().and_then(|a| a.parse().ok()).expect("PORT");
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let warmup: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let url: std::sync::Arc<str> = format!("http://127.0.0.1:{port}/").into();
+    let url = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
     let client: Client<Get> = Client::new().expect("client");
     let (tx, rx) = channel();
     let run = |count: usize| {
         let first = Get {
             client: client.clone(),
-            url: std::sync::Arc::clone(&url),
+            url: url.clone(),
             left: count,
             done: tx.clone(),
             status: 0,
