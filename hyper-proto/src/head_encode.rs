@@ -216,8 +216,19 @@ pub fn encode_response_head<'h>(
     ctx: &ResponseContext,
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
+    let fields = Fields::Pairs(headers);
+    all_or_nothing(out, |out| {
+        encode_response_inner(out, status, fields, body, ctx, date)
+    })
+}
+
+/// Runs `encode` on `out`, leaving `out` as it was when it fails.
+fn all_or_nothing<T>(
+    out: &mut Vec<u8>,
+    encode: impl FnOnce(&mut Vec<u8>) -> Result<T, UserError>,
+) -> Result<T, UserError> {
     let start = out.len();
-    let result = encode_response_inner(out, status, Fields::Pairs(headers), body, ctx, date);
+    let result = encode(out);
     if result.is_err() {
         out.truncate(start);
     }
@@ -233,13 +244,10 @@ pub(crate) fn encode_response_head_list(
     ctx: &ResponseContext,
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
-    let start = out.len();
     let fields = Fields::<core::iter::Empty<_>>::List(headers);
-    let result = encode_response_inner(out, status, fields, body, ctx, date);
-    if result.is_err() {
-        out.truncate(start);
-    }
-    result
+    all_or_nothing(out, |out| {
+        encode_response_inner(out, status, fields, body, ctx, date)
+    })
 }
 
 fn encode_response_inner<'h, I>(
@@ -385,12 +393,9 @@ pub(crate) fn encode_request_fields<'h, I>(
 where
     I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
 {
-    let start = out.len();
-    let result = encode_request_inner(out, line, fields, body, expect_continue, keep_alive);
-    if result.is_err() {
-        out.truncate(start);
-    }
-    result
+    all_or_nothing(out, |out| {
+        encode_request_inner(out, line, fields, body, expect_continue, keep_alive)
+    })
 }
 
 fn encode_request_inner<'h, I>(
