@@ -759,6 +759,31 @@ impl Conn<Server> {
         conn
     }
 
+    /// Makes this state that of a new connection, as [`Conn::new`] would, but keeps the
+    /// memory it already holds (the header table, the trailer buffer): a server that
+    /// recycles connection states accepts without allocating.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use hyper_proto::{Config, Conn, Server};
+    /// let now = Instant::now();
+    /// let mut conn = Conn::<Server>::new(Config::default(), now);
+    /// conn.recv_head(now, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    /// conn.renew(Config::default(), now);
+    /// assert!(conn.can_read_head());
+    /// ```
+    pub fn renew(&mut self, config: Config, now: Instant) {
+        let mut fresh = Self::new(config, now);
+        let headers = &mut self.data.parser.meta_mut().headers;
+        headers.clear();
+        core::mem::swap(&mut fresh.data.parser.meta_mut().headers, headers);
+        self.trailers.clear();
+        core::mem::swap(&mut fresh.trailers, &mut self.trailers);
+        *self = fresh;
+    }
+
     /// Whether a request head may be parsed now (between exchanges; pipelined requests wait).
     pub fn can_read_head(&self) -> bool {
         matches!(

@@ -130,6 +130,10 @@ impl RequestParser {
         &self.meta
     }
 
+    pub(crate) fn meta_mut(&mut self) -> &mut RequestMeta {
+        &mut self.meta
+    }
+
     /// Parses into `self.meta`; `Ok(true)` when a head is complete.
     pub(crate) fn parse_meta(&mut self, buf: &[u8]) -> Result<bool, ParseError> {
         let limits = self.limits;

@@ -274,6 +274,49 @@ fn trickled_requests_and_half_close() {
     srv.close().unwrap();
 }
 
+/// Closed connections' states are reused for new ones (no allocation per accept), and the
+/// response fields are one buffer per loop: nothing of an earlier connection or request may
+/// show through, whatever way it ended.
+#[test]
+fn reused_connection_state_starts_clean() {
+    let srv = start(server().threads(1));
+    let addr = srv.addr();
+    for round in 0..3 {
+        // Ends with a refused request.
+        let mut s = connect(addr);
+        s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+            .unwrap();
+        assert_eq!(
+            read_response(&mut s, &mut Vec::new(), false)
+                .unwrap()
+                .status,
+            400
+        );
+        assert_closed(&mut s);
+        // Ends by HTTP/1.0 rules.
+        let mut s = connect(addr);
+        s.write_all(b"GET /old HTTP/1.0\r\n\r\n").unwrap();
+        let r = read_response(&mut s, &mut Vec::new(), false).unwrap();
+        assert_eq!(r.header("x-path"), Some("/old"));
+        assert_closed(&mut s);
+        // Ends in the middle of a head.
+        let mut s = connect(addr);
+        s.write_all(b"GET /cut HTTP/1.1\r\nHo").unwrap();
+        drop(s);
+        // A fresh connection behaves as new: keep-alive, its own fields only.
+        let mut s = connect(addr);
+        for i in 0..2 {
+            let path = format!("/r{round}-{i}");
+            let r = get(&mut s, &path);
+            assert_eq!(r.status, 200);
+            assert_eq!(r.header("x-path"), Some(path.as_str()));
+            assert_eq!(r.headers.iter().filter(|(n, _)| n == "x-path").count(), 1);
+            assert_eq!(r.header("connection"), None, "keep-alive is the default");
+        }
+    }
+    srv.close().unwrap();
+}
+
 #[test]
 fn bodies_both_ways() {
     let srv = start(server());
