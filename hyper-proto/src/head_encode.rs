@@ -40,7 +40,12 @@ impl BodyKind {
     /// assert_eq!(BodyKind::from_header("X-Other", b"1"), None);
     /// ```
     pub fn from_header(name: &str, value: &[u8]) -> Option<Result<Self, UserError>> {
-        match classify(name.as_bytes()) {
+        Self::from_special(classify(name.as_bytes()), value)
+    }
+
+    /// [`BodyKind::from_header`] for a name already classified.
+    pub(crate) fn from_special(name: Special, value: &[u8]) -> Option<Result<Self, UserError>> {
+        match name {
             Special::ContentLength => Some(
                 crate::headers::parse_digits(crate::headers::trim_ows(value))
                     .map(Self::Length)
@@ -110,17 +115,17 @@ pub(crate) fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Resul
 
 /// Appends `n` in decimal.
 pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
+    // Digits left-aligned in a fixed-size buffer, appended whole and cut back: two fixed
+    // copies instead of a call to `memcpy` for a few bytes.
+    let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
+    for slot in buf[..digits].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
-    out.extend_from_slice(&buf[i..]);
+    let len = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(len + digits);
 }
 
 /// The header fields of a head: pairs to validate while writing, or a [`HeaderList`],
@@ -850,5 +855,26 @@ mod tests {
             host: b"h\r\nx: y",
         };
         assert!(enc(bad_host, &[], BodyKind::Empty, false, true).is_err());
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::write_decimal;
+
+    #[test]
+    fn decimals_match_format() {
+        let mut cases = vec![0, 1, 9, u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            cases.extend([p - 1, p, p + 1, next - 1]);
+            p = next;
+        }
+        cases.push(p);
+        for n in cases {
+            let mut out = b"x".to_vec();
+            write_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes(), "{n}");
+        }
     }
 }

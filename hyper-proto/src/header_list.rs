@@ -53,7 +53,11 @@ pub(crate) struct Summary {
 
 impl Summary {
     fn add(&mut self, name: &[u8], value: &[u8]) {
-        match classify(name) {
+        self.add_special(classify(name), value);
+    }
+
+    fn add_special(&mut self, name: Special, value: &[u8]) {
+        match name {
             Special::Connection => self.conn.add(value),
             Special::Date => self.date = true,
             Special::Host => self.host = true,
@@ -110,8 +114,13 @@ impl HeaderList {
 
     /// Adds a field already validated.
     fn push(&mut self, name: &str, value: &[u8]) {
+        self.push_special(name, value, classify(name.as_bytes()));
+    }
+
+    /// [`HeaderList::push`] for a name already classified.
+    fn push_special(&mut self, name: &str, value: &[u8], special: Special) {
         let name = name.as_bytes();
-        self.summary.add(name, value);
+        self.summary.add_special(special, value);
         self.wire.reserve(name.len() + value.len() + 4);
         let start = self.wire.len() as u32;
         self.wire.extend_from_slice(name);
@@ -161,13 +170,14 @@ impl HeaderList {
         replace: bool,
     ) -> Result<Option<BodyKind>, UserError> {
         Self::validate(name, value)?;
-        if let Some(kind) = BodyKind::from_header(name, value) {
+        let special = classify(name.as_bytes());
+        if let Some(kind) = BodyKind::from_special(special, value) {
             return kind.map(Some);
         }
         if replace {
             self.remove(name);
         }
-        self.push(name, value);
+        self.push_special(name, value, special);
         Ok(None)
     }
 
