@@ -17,6 +17,53 @@ pub(crate) enum Cmd<M> {
     Stop(Option<std::time::Instant>),
 }
 
+/// Commands for one loop, from any thread, in order: a queue under a mutex that the loop
+/// empties by swapping in its own empty one. Neither side allocates in the steady state
+/// (a list channel allocates and zeroes a block every 31 messages, and client requests are
+/// large messages), and a sender on the loop's own thread never contends.
+pub(crate) struct Commands<M> {
+    /// `None` once the loop is gone: sends fail from then on.
+    queue: std::sync::Mutex<Option<std::collections::VecDeque<Cmd<M>>>>,
+}
+
+impl<M> Commands<M> {
+    pub(crate) fn new() -> Self {
+        Self {
+            queue: std::sync::Mutex::new(Some(std::collections::VecDeque::new())),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<std::collections::VecDeque<Cmd<M>>>> {
+        // Nothing panics while holding it but an allocation failure; the queue stays sound.
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues `cmd`; gives it back if the loop is gone.
+    pub(crate) fn push(&self, cmd: Cmd<M>) -> Result<(), Cmd<M>> {
+        match self.lock().as_mut() {
+            Some(queue) => {
+                queue.push_back(cmd);
+                Ok(())
+            }
+            None => Err(cmd),
+        }
+    }
+
+    /// Moves everything queued into `batch` (expected empty; its capacity is kept for the
+    /// next senders).
+    pub(crate) fn take(&self, batch: &mut std::collections::VecDeque<Cmd<M>>) {
+        if let Some(queue) = self.lock().as_mut() {
+            core::mem::swap(queue, batch);
+        }
+    }
+
+    /// The loop is gone: refuse further commands and drop what was queued.
+    pub(crate) fn close(&self) {
+        let queued = self.lock().take();
+        drop(queued);
+    }
+}
+
 /// The non-generic state shared by a loop, its [`Control`]s and its handles.
 pub(crate) struct Core {
     pub(crate) waker: mio::Waker,

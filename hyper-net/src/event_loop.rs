@@ -13,14 +13,14 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use hyper_proto::Next;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll};
 use slab::Slab;
 
 use crate::buf::{BufPool, ReadBuf};
-use crate::control::{Cmd, Control, Core, SendError};
+use crate::control::{Cmd, Commands, Control, Core, SendError};
 use crate::timer::Wheel;
 use crate::token::{listener_index, listener_token, ConnId, WAKER};
 use crate::transport::{Blocked, Transport};
@@ -548,7 +548,7 @@ fn insert<D: Driver>(slab: &mut Slab<Entry<D>>, core: &Core, transport: D::Trans
 /// A handle to a running loop, usable from any thread.
 pub struct LoopHandle<M> {
     core: Arc<Core>,
-    tx: Sender<Cmd<M>>,
+    commands: Arc<Commands<M>>,
 }
 
 impl<M> core::fmt::Debug for LoopHandle<M> {
@@ -563,7 +563,7 @@ impl<M> Clone for LoopHandle<M> {
     fn clone(&self) -> Self {
         Self {
             core: Arc::clone(&self.core),
-            tx: self.tx.clone(),
+            commands: Arc::clone(&self.commands),
         }
     }
 }
@@ -594,7 +594,9 @@ impl<M> LoopHandle<M> {
         if self.core.stopped.load(Ordering::Acquire) {
             return Err(SendError::Stopped);
         }
-        self.tx.send(cmd).map_err(|_| SendError::Stopped)?;
+        self.commands
+            .push(cmd)
+            .map_err(|_| SendError::Stopped)?;
         self.core.wake()
     }
 
@@ -622,8 +624,9 @@ pub struct EventLoop<D: Driver> {
     driver: D,
     core: Arc<Core>,
     ready_rx: Receiver<(ConnId, u64, Next)>,
-    cmd_rx: Receiver<Cmd<D::Msg>>,
-    cmd_tx: Sender<Cmd<D::Msg>>,
+    commands: Arc<Commands<D::Msg>>,
+    /// The batch being run (empty between drains, its capacity kept).
+    batch: VecDeque<Cmd<D::Msg>>,
     listeners: Vec<Listener>,
     wheel: Wheel,
     pool: BufPool,
@@ -648,6 +651,13 @@ impl<D: Driver> core::fmt::Debug for EventLoop<D> {
     }
 }
 
+impl<D: Driver> Drop for EventLoop<D> {
+    fn drop(&mut self) {
+        // Handles that outlive the loop get `SendError::Stopped` instead of queueing forever.
+        self.commands.close();
+    }
+}
+
 impl<D: Driver> EventLoop<D> {
     /// A loop running `driver`.
     ///
@@ -658,7 +668,6 @@ impl<D: Driver> EventLoop<D> {
         let poll = Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
         let (core, ready_rx) = Core::new(waker, config.max_connections);
-        let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
         Ok(Self {
             events: Events::with_capacity(config.max_events),
             poll,
@@ -666,8 +675,8 @@ impl<D: Driver> EventLoop<D> {
             driver,
             core,
             ready_rx,
-            cmd_rx,
-            cmd_tx,
+            commands: Arc::new(Commands::new()),
+            batch: VecDeque::new(),
             listeners: Vec::new(),
             wheel: Wheel::new(Instant::now()),
             pool: BufPool::new(config.buf_size, config.pool_keep),
@@ -715,7 +724,7 @@ impl<D: Driver> EventLoop<D> {
     pub fn handle(&self) -> LoopHandle<D::Msg> {
         LoopHandle {
             core: Arc::clone(&self.core),
-            tx: self.cmd_tx.clone(),
+            commands: Arc::clone(&self.commands),
         }
     }
 
@@ -1002,7 +1011,8 @@ impl<D: Driver> EventLoop<D> {
                 self.run_conn(id, Why::Woken { next, tag }, now);
             }
         }
-        while let Ok(cmd) = self.cmd_rx.try_recv() {
+        self.commands.take(&mut self.batch);
+        while let Some(cmd) = self.batch.pop_front() {
             match cmd {
                 Cmd::User(msg) => {
                     let mut cx = Cx {
