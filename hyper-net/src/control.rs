@@ -35,7 +35,9 @@ impl<M> Commands<M> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<std::collections::VecDeque<Cmd<M>>>> {
         // Nothing panics while holding it but an allocation failure; the queue stays sound.
-        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Queues `cmd`; gives it back if the loop is gone.

@@ -244,6 +244,8 @@ struct Entry<D: Driver> {
     /// The peer's end was seen closed (or the socket in error): reads go on until they
     /// return 0 or fail, whatever a short read suggests.
     read_closed: bool,
+    /// A read returned 0 (end of stream).
+    read_eof: bool,
     write_ready: bool,
     /// The driver's last step.
     step: Step,
@@ -261,9 +263,11 @@ pub struct Io<'a, T> {
     pool: &'a mut BufPool,
     read_ready: &'a mut bool,
     read_closed: bool,
-    /// A short read this call proved the socket empty: further reads in this call say
-    /// `WouldBlock` without a syscall.
-    drained: bool,
+    /// A read returned 0: later reads say so again without a syscall.
+    read_eof: &'a mut bool,
+    /// The transport's readiness follows the socket's edges exactly
+    /// ([`Transport::short_read_drains`]): a read without readiness is skipped.
+    edge_exact: bool,
     write_ready: &'a mut bool,
     budget: usize,
     max_buf: usize,
@@ -324,7 +328,10 @@ impl<T: Transport> Io<'_, T> {
     ///
     /// Socket errors, and `WouldBlock` as above.
     pub fn read(&mut self) -> io::Result<usize> {
-        if self.budget == 0 || self.drained {
+        if *self.read_eof {
+            return Ok(0); // as the socket would say again
+        }
+        if self.budget == 0 || (!*self.read_ready && self.edge_exact) {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let buf = self.rbuf.get_or_insert_with(|| self.pool.read_buf());
@@ -339,15 +346,14 @@ impl<T: Transport> Io<'_, T> {
                     buf.advance(n);
                     self.budget = self.budget.saturating_sub(n.max(1));
                     // A read that did not fill the room it had emptied the socket: the next
-                    // byte to arrive raises a new edge, so asking again during this call
-                    // would only return `WouldBlock` (one syscall per keep-alive request
-                    // saved; tokio relies on the same rule). An end seen closed is read on
-                    // until 0.
+                    // byte to arrive raises a new edge, so asking before that edge would
+                    // only return `WouldBlock` (one syscall per keep-alive request saved;
+                    // tokio relies on the same rule). An end seen closed is read on until 0.
                     if n == 0 {
                         *self.read_ready = false;
-                    } else if n < room && !self.read_closed && self.transport.short_read_drains() {
+                        *self.read_eof = true;
+                    } else if n < room && !self.read_closed && self.edge_exact {
                         *self.read_ready = false;
-                        self.drained = true;
                     }
                     return Ok(n);
                 }
@@ -536,6 +542,7 @@ fn insert<D: Driver>(slab: &mut Slab<Entry<D>>, core: &Core, transport: D::Trans
         registered: None,
         read_ready: false,
         read_closed: false,
+        read_eof: false,
         write_ready: false,
         step: Step::default(),
         closing: false,
@@ -594,9 +601,7 @@ impl<M> LoopHandle<M> {
         if self.core.stopped.load(Ordering::Acquire) {
             return Err(SendError::Stopped);
         }
-        self.commands
-            .push(cmd)
-            .map_err(|_| SendError::Stopped)?;
+        self.commands.push(cmd).map_err(|_| SendError::Stopped)?;
         self.core.wake()
     }
 
@@ -1160,6 +1165,7 @@ impl<D: Driver> EventLoop<D> {
         let Some(conn) = entry.conn.as_mut() else {
             return;
         };
+        let edge_exact = entry.transport.short_read_drains();
         let mut io = Io {
             transport: &mut entry.transport,
             rbuf: &mut entry.rbuf,
@@ -1167,7 +1173,8 @@ impl<D: Driver> EventLoop<D> {
             pool: &mut self.pool,
             read_ready: &mut entry.read_ready,
             read_closed: entry.read_closed,
-            drained: false,
+            read_eof: &mut entry.read_eof,
+            edge_exact,
             write_ready: &mut entry.write_ready,
             budget: self.config.read_budget,
             max_buf: self.config.max_buf_size,

@@ -3,7 +3,8 @@
 //! The driver speaks a line protocol so each test can pick a behaviour:
 //! `echo` (echo every byte after the line until EOF), `wait <ms>` (arm a deadline, answer
 //! `timeout` when it fires), `cancel` (drop the deadline), `park` (wait for `Control`
-//! wakeups, answer one `W` per wakeup), `slow <ms>` (answer `done` after a delay).
+//! wakeups, answer one `W` per wakeup), `slow <ms>` (answer `done` after a delay),
+//! `again` (at end of stream, read once more and answer what that second read said).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -33,6 +34,7 @@ enum Mode {
     Echo,
     Park,
     Slow,
+    Again,
 }
 
 struct Conn {
@@ -108,7 +110,7 @@ impl Driver for TestDriver {
                     io.write_buf().extend_from_slice(&data);
                     break;
                 }
-                Mode::Line | Mode::Park | Mode::Slow => {
+                Mode::Line | Mode::Park | Mode::Slow | Mode::Again => {
                     let Some(nl) = io.buffered().iter().position(|&b| b == b'\n') else {
                         break;
                     };
@@ -120,6 +122,7 @@ impl Driver for TestDriver {
                         words.next().and_then(|w| w.parse::<u64>().ok()),
                     ) {
                         (Some("echo"), _) => conn.mode = Mode::Echo,
+                        (Some("again"), _) => conn.mode = Mode::Again,
                         (Some("wait"), Some(ms)) => {
                             conn.deadline = Some(now + Duration::from_millis(ms))
                         }
@@ -140,6 +143,16 @@ impl Driver for TestDriver {
                     }
                 }
             }
+        }
+        if conn.eof && matches!(conn.mode, Mode::Again) {
+            let again: &[u8] = match io.read() {
+                Ok(0) => b"eof again",
+                Ok(_) => b"data after eof",
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => b"would block",
+                Err(_) => b"error",
+            };
+            io.write_buf().extend_from_slice(again);
+            return Step::close();
         }
         if conn.eof && !matches!(conn.mode, Mode::Slow) {
             return Step::close();
@@ -251,6 +264,25 @@ fn half_close_still_gets_the_answer() {
     let mut back = String::new();
     c.read_to_string(&mut back).unwrap();
     assert_eq!(back, "last words");
+    loops.stop(None).unwrap();
+}
+
+/// The end of stream stays visible: a second read after `Ok(0)` says `Ok(0)` again (as
+/// the socket would), also when the loop skips the syscall because it knows the stream
+/// ended. The data and the end arrive apart here, so the data is read by a short read
+/// first and the end comes with a later event.
+#[test]
+fn end_of_stream_is_sticky() {
+    let (loops, _) = start(1, Config::default());
+    for _ in 0..20 {
+        let mut c = connect(loops.local_addr());
+        c.write_all(b"again\nsome bytes").unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        c.shutdown(Shutdown::Write).unwrap();
+        let mut back = String::new();
+        c.read_to_string(&mut back).unwrap();
+        assert_eq!(back, "eof again");
+    }
     loops.stop(None).unwrap();
 }
 
