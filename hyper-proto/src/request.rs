@@ -37,6 +37,37 @@ pub struct RequestParser {
     limits: Limits,
     scanner: HeadScanner,
     meta: RequestMeta,
+    /// The last `Host` value found valid: a keep-alive client repeats it on every request,
+    /// and a byte comparison is cheaper than the grammar check.
+    known_host: KnownHost,
+}
+
+/// A short `Host` value already checked, kept inline (no allocation).
+#[derive(Clone, Copy, Debug, Default)]
+struct KnownHost {
+    len: u8,
+    bytes: [u8; KnownHost::MAX],
+}
+
+impl KnownHost {
+    const MAX: usize = 24;
+
+    /// Whether `value` is valid, remembering it when it is and short enough.
+    fn check(&mut self, value: &[u8]) -> bool {
+        if value.len() == usize::from(self.len) && value == &self.bytes[..value.len()] {
+            return true;
+        }
+        if !is_valid_host(value) {
+            return false;
+        }
+        if let Ok(len) = u8::try_from(value.len()) {
+            if value.len() <= Self::MAX {
+                self.bytes[..value.len()].copy_from_slice(value);
+                self.len = len;
+            }
+        }
+        true
+    }
 }
 
 /// Everything about a parsed request except the bytes it points into.
@@ -76,6 +107,7 @@ impl RequestParser {
             limits,
             scanner: HeadScanner::default(),
             meta: RequestMeta::default(),
+            known_host: KnownHost::default(),
         }
     }
 
@@ -198,7 +230,7 @@ impl RequestParser {
             match classify(name) {
                 Special::Host => {
                     hosts += 1;
-                    if !is_valid_host(value) {
+                    if !self.known_host.check(value) {
                         return Err(ParseError::InvalidHost);
                     }
                 }

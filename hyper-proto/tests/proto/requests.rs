@@ -701,6 +701,48 @@ fn absolute_form_path() {
     assert_eq!(http.uri().host(), Some("example.com"));
 }
 
+/// A parser remembers the last valid `Host` to skip the grammar check when it repeats;
+/// a different value, even of the same length or a prefix of it, is still checked.
+#[test]
+fn repeated_host_is_still_checked_when_it_changes() {
+    let mut parser = RequestParser::new(Limits::default());
+    let mut one = |host: &[u8]| {
+        let mut req = b"GET / HTTP/1.1\r\nHost: ".to_vec();
+        req.extend_from_slice(host);
+        req.extend_from_slice(b"\r\n\r\n");
+        parser.reset();
+        parser.parse(&req).map(|r| r.is_some())
+    };
+    let long = b"a-very-long-host-name.example.org:8080";
+    for (host, valid) in [
+        (&b"example.com"[..], true),
+        (b"example.com", true),
+        (b"exa mple.co", false),
+        (b"example.com", true),
+        (b"example.co", true),
+        (b"example.co/", false),
+        (b"", true),
+        (b"example.com:80", true),
+        (b"example.com:8x", false),
+        (long, true),
+        (long, true),
+        (b"a-very-long-host-name.example.org:80@0", false),
+        (b"example.com:80", true),
+    ] {
+        let got = one(host);
+        if valid {
+            assert_eq!(got, Ok(true), "{:?}", String::from_utf8_lossy(host));
+        } else {
+            assert_eq!(
+                got,
+                Err(ParseError::InvalidHost),
+                "{:?}",
+                String::from_utf8_lossy(host)
+            );
+        }
+    }
+}
+
 #[test]
 fn parser_reused_across_messages() {
     let mut parser = RequestParser::new(Limits::default());
