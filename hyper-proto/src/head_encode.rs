@@ -117,7 +117,13 @@ pub(crate) fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Resul
 pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
     // Digits left-aligned in a fixed-size buffer, appended whole and cut back: two fixed
     // copies instead of a call to `memcpy` for a few bytes.
-    let digits = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let digits = match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1_000..=9_999 => 4,
+        _ => n.ilog10() as usize + 1,
+    };
     let mut buf = [0u8; 20];
     for slot in buf[..digits].iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;

@@ -46,7 +46,7 @@ pub struct RequestParser {
 #[derive(Clone, Copy, Debug, Default)]
 struct KnownHost {
     len: u8,
-    bytes: [u8; KnownHost::MAX],
+    bytes: [u8; Self::MAX],
 }
 
 impl KnownHost {
