@@ -51,11 +51,12 @@ pub trait Transport: mio::event::Source + Read + Write {
         Blocked::None
     }
 
-    /// Whether a read that returned fewer bytes than it had room for proves the source
-    /// empty until its next readiness event, so the loop can skip the read that would only
-    /// say `WouldBlock`. True for a plain socket under epoll or kqueue (each arrival raises
-    /// a new edge); false by default, and for anything that buffers inside the transport
-    /// (TLS records).
+    /// Whether readiness follows the socket's edges exactly: a read that returned fewer
+    /// bytes than it had room for, or `WouldBlock`, proves the source empty until its next
+    /// readiness event, so the loop skips reads until then instead of making a syscall that
+    /// would only say `WouldBlock`. True for a plain socket under epoll or kqueue (each
+    /// arrival raises a new edge); false by default, and for anything that buffers inside
+    /// the transport (TLS records): those are read whenever the driver asks.
     fn short_read_drains(&self) -> bool {
         false
     }
