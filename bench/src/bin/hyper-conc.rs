@@ -29,7 +29,9 @@ fn main() {
         let host = format!("127.0.0.1:{port}");
         let mut senders = Vec::new();
         for _ in 0..conns {
-            let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+            let stream = TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("connect");
             stream.set_nodelay(true).expect("nodelay");
             let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                 .await
