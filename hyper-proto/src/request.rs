@@ -204,8 +204,11 @@ impl RequestParser {
         if head_len > limits.max_head_size {
             return Err(ParseError::HeadTooLarge);
         }
-        let method = Method::from_bytes(req.method.unwrap_or_default().as_bytes())
-            .map_err(|_| ParseError::Method)?;
+        let method = match req.method.unwrap_or_default().as_bytes() {
+            // Most requests: no table walk for them.
+            b"GET" => Method::GET,
+            other => Method::from_bytes(other).map_err(|_| ParseError::Method)?,
+        };
         let version = if req.version == Some(0) {
             Version::HTTP_10
         } else {
