@@ -66,6 +66,37 @@ pub struct Pipe {
     failed: Option<String>,
     server: Option<Control>,
     client: Option<Control>,
+    /// The upstream's response head arrived: the client side reads its body.
+    client_reading: bool,
+    /// The client side finished (or had no) request body to send.
+    client_sent: bool,
+}
+
+impl Pipe {
+    /// What the client side waits for. Both directions can be open at once: an upstream
+    /// that answers while it still reads the request (an echo) gets the rest of the body
+    /// while its answer streams back.
+    fn client_next(&self, unsent: bool) -> Next {
+        if self.client_sent && self.response.done {
+            return Next::end();
+        }
+        let write =
+            !self.client_sent && (unsent || !self.request.chunks.is_empty() || self.request.done);
+        let read = self.client_reading && !self.response.done && self.response.has_room();
+        match (read, write) {
+            (true, true) => Next::read_and_write(),
+            (false, true) => Next::write(),
+            (true, false) => Next::read(),
+            // Before the response head: keep looking for it.
+            (false, false) if !self.client_reading => Next::read(),
+            (false, false) => Next::wait(),
+        }
+    }
+
+    /// Wakes the client side for whatever it can do now.
+    fn wake_client(&self) {
+        wake(&self.client, self.client_next(false));
+    }
 }
 
 type Shared = Arc<Mutex<Pipe>>;
@@ -99,12 +130,15 @@ impl Proxy {
             || !p.response.chunks.is_empty()
             || p.response.done
             || p.failed.is_some();
-        if answered && (!self.head_sent || can_write) {
-            Next::write()
-        } else if !p.request.done && p.request.has_room() {
-            Next::read()
-        } else {
-            Next::wait()
+        let write = answered && (!self.head_sent || can_write);
+        // The request body keeps coming in after the answer started (an upstream that
+        // streams its answer while it reads): both directions at once.
+        let read = !p.request.done && p.request.has_room();
+        match (read, write) {
+            (true, true) => Next::read_and_write(),
+            (false, true) => Next::write(),
+            (true, false) => Next::read(),
+            (false, false) => Next::wait(),
         }
     }
 
@@ -167,13 +201,13 @@ impl Handler<TcpStream> for Proxy {
                 Ok(0) => {
                     let mut p = lock(&self.pipe);
                     p.request.done = true;
-                    wake(&p.client, Next::write());
+                    p.wake_client();
                     break;
                 }
                 Ok(n) => {
                     let mut p = lock(&self.pipe);
                     p.request.push(&buf[..n]);
-                    wake(&p.client, Next::write());
+                    p.wake_client();
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(_) => return Next::remove(),
@@ -224,7 +258,7 @@ impl Handler<TcpStream> for Proxy {
             match p.response.chunks.pop_front() {
                 Some(chunk) => {
                     p.response.bytes -= chunk.len();
-                    wake(&p.client, Next::read());
+                    p.wake_client();
                     self.current = chunk;
                     self.pos = 0;
                 }
@@ -260,7 +294,11 @@ impl hyper_client::Handler<TcpStream> for Upstream {
         match p.request_body {
             Some(BodyLength::Length(n)) => req.set_content_length(n),
             Some(BodyLength::Chunked) => req.set_chunked(),
-            _ => return Next::read(),
+            _ => {
+                drop(p);
+                lock(&self.pipe).client_sent = true;
+                return Next::read();
+            }
         }
         Next::write()
     }
@@ -273,7 +311,9 @@ impl hyper_client::Handler<TcpStream> for Upstream {
             while self.pos < self.current.len() {
                 match encoder.write(&self.current[self.pos..]) {
                     Ok(n) => self.pos += n,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        return lock(&self.pipe).client_next(true);
+                    }
                     Err(_) => return Next::remove(),
                 }
             }
@@ -286,11 +326,12 @@ impl hyper_client::Handler<TcpStream> for Upstream {
                     self.pos = 0;
                 }
                 None if p.request.done => {
+                    p.client_sent = true;
                     drop(p);
                     let _ = encoder.close();
-                    return Next::read();
+                    return lock(&self.pipe).client_next(false);
                 }
-                None => return Next::wait(),
+                None => return p.client_next(false),
             }
         }
     }
@@ -309,8 +350,9 @@ impl hyper_client::Handler<TcpStream> for Upstream {
             BodyLength::Empty => Some(0),
             _ => None,
         };
+        p.client_reading = true;
         wake(&p.server, Next::write());
-        Next::read()
+        p.client_next(self.pos < self.current.len())
     }
 
     fn on_response_readable(
@@ -320,21 +362,24 @@ impl hyper_client::Handler<TcpStream> for Upstream {
         let mut buf = [0u8; 16 * 1024];
         loop {
             if !lock(&self.pipe).response.has_room() {
-                return Next::wait();
+                return lock(&self.pipe).client_next(self.pos < self.current.len());
             }
             match decoder.read(&mut buf) {
                 Ok(0) => {
                     let mut p = lock(&self.pipe);
                     p.response.done = true;
                     wake(&p.server, Next::write());
-                    return Next::end();
+                    // Done unless the request body is still going out (both directions).
+                    return p.client_next(self.pos < self.current.len());
                 }
                 Ok(n) => {
                     let mut p = lock(&self.pipe);
                     p.response.push(&buf[..n]);
                     wake(&p.server, Next::write());
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    return lock(&self.pipe).client_next(self.pos < self.current.len());
+                }
                 Err(e) => {
                     let mut p = lock(&self.pipe);
                     p.failed = Some(e.to_string());

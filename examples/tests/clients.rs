@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
+use examples::proxy::{Proxy, Upstream};
 use examples::{echo::Echo, files::Files, hello::Hello, wait};
 use hyper_server::{Listening, Server};
 
@@ -170,6 +171,42 @@ fn curl_echo_50_mib_by_checksum() {
     }
     std::fs::remove_dir_all(dir).unwrap();
     srv.close().unwrap();
+}
+
+/// The proxy in front of the echo example: the echo answers while the upload is still
+/// arriving, so the proxy's client must keep sending the request body while it streams the
+/// answer back (both directions at once), with bounded buffers. 24 MiB is far more than the
+/// socket buffers and the proxy's pipes together.
+#[test]
+fn curl_through_the_proxy_to_echo_streams_both_ways() {
+    let upstream = echo();
+    let target: Arc<str> = format!("http://{}", upstream.addr()).into();
+    let client: hyper_client::Client<Upstream> = hyper_client::Client::builder().build().unwrap();
+    let proxy = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |ctrl| Proxy::new(client.clone(), Arc::clone(&target), ctrl))
+        .unwrap();
+    let url = format!("http://{}/echo", proxy.addr());
+    let (dir, file) = temp_file("proxied.bin", 24 << 20);
+    let file = file.to_str().unwrap();
+    let want = sha256(file);
+    let data = format!("@{file}");
+    for (name, extra) in [
+        ("len", None),
+        ("chunked", Some("Transfer-Encoding: chunked")),
+    ] {
+        let out = dir.join(format!("out-{name}.bin"));
+        let mut args = vec!["-sS", "--max-time", "60", "--data-binary", &data];
+        if let Some(h) = extra {
+            args.extend(["-H", h]);
+        }
+        args.extend(["-o", out.to_str().unwrap(), "-w", "%{http_code}", &url]);
+        assert_eq!(stdout("curl", &args), "200", "{name}");
+        assert_eq!(sha256(out.to_str().unwrap()), want, "{name}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+    proxy.close().unwrap();
+    upstream.close().unwrap();
 }
 
 #[test]

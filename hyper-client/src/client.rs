@@ -333,6 +333,19 @@ struct ClientDriver<H> {
     waiting: std::collections::VecDeque<Job<H>>,
 }
 
+/// What a connection reading its response waits for: readable, and writable too while the
+/// request body still goes out and the handler asks to write it.
+fn duplex_step<H>(conn: &ClientConn<H>) -> Step {
+    let write =
+        conn.proto.is_writing_body() && conn.active.as_ref().is_some_and(|a| a.next.is_write());
+    Step {
+        read: true,
+        write,
+        deadline: conn.deadline(),
+        close: false,
+    }
+}
+
 fn fail<H: Handler<TcpStream>>(mut job: Job<H>, err: Error) {
     let _ = catch_unwind(AssertUnwindSafe(|| job.handler.on_error(err)));
 }
@@ -762,6 +775,30 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
             }
             Phase::Response => self.read_head(conn, io, now),
             Phase::ResponseBody => {
+                if conn.proto.is_writing_body() && a.next.is_write() {
+                    // Both directions at once: the server answered (with a success) while
+                    // the request body was still going, and the handler keeps writing it
+                    // for as long as its `Next` asks to write.
+                    if io.pending_write() < hyper_net::MAX_QUEUED_BODY {
+                        let before = io.pending_write();
+                        let handler = &mut a.job.handler;
+                        let proto = &mut conn.proto;
+                        let called = catch_unwind(AssertUnwindSafe(|| {
+                            handler.on_request_writable(&mut Encoder::new(io, proto))
+                        }));
+                        let Ok(next) = called else {
+                            return handler_panicked(conn);
+                        };
+                        a.next = next;
+                        arm(&mut conn.proto, now, next);
+                        if io.pending_write() != before || !conn.proto.is_writing_body() {
+                            return Flow::Continue;
+                        }
+                    }
+                    if !a.next.is_read() {
+                        return Flow::Yield(duplex_step(conn));
+                    }
+                }
                 if !conn.proto.is_reading_body() && a.next.interest() == Interest::End {
                     return self.end_exchange(conn, io, now);
                 }
@@ -770,7 +807,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     match io.read() {
                         Ok(_) => {}
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            return Flow::Yield(Step::read().until(conn.deadline()));
+                            return Flow::Yield(duplex_step(conn));
                         }
                         Err(e) => return Flow::Yield(self.finish_error(conn, Error::Io(e))),
                     }
@@ -788,17 +825,21 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                 if conn.proto.is_closed() && conn.proto.is_reading_body() {
                     return Flow::Yield(self.finish_error(conn, Error::Incomplete));
                 }
+                let still_writing = conn.proto.is_writing_body() && next.is_write();
                 if next.interest() == Interest::End
-                    || !conn.proto.is_reading_body() && !next.is_read()
+                    || !conn.proto.is_reading_body() && !next.is_read() && !still_writing
                 {
                     return self.end_exchange(conn, io, now);
                 }
                 if before == (io.buffered().len(), conn.proto.is_reading_body()) {
+                    if still_writing {
+                        return Flow::Continue;
+                    }
                     if !conn.proto.is_reading_body() {
                         // The body is over and the handler still asks to read: it is done.
                         return self.end_exchange(conn, io, now);
                     }
-                    return Flow::Yield(Step::read().until(conn.deadline()));
+                    return Flow::Yield(duplex_step(conn));
                 }
                 Flow::Continue
             }

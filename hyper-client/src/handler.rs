@@ -23,6 +23,13 @@ pub type Decoder<'a, 'io, T> = hyper_net::Decoder<'a, 'io, T, hyper_proto::Clien
 /// writes a body, [`Handler::on_response`] with the response head (informational 1xx
 /// answers are skipped), [`Handler::on_response_readable`] while it reads the body, and
 /// [`Next::end`]. Any failure goes to [`Handler::on_error`], and the handler is dropped.
+///
+/// A server may answer before the whole request body was sent. An error, or an answer on a
+/// connection the server closes, stops the request body (RFC 9112 §9.3). A success on a
+/// connection kept open is a server streaming its answer as it reads (an echo, a
+/// transform): the request body goes on, and the handler gets both calls for as long as its
+/// [`Next`] asks for both ([`Next::read_and_write`]); [`Next::read`] alone pauses the body.
+/// Ending the exchange before the body is complete closes the connection.
 pub trait Handler<T: Transport>: Send + 'static {
     /// Fill the request head (method, headers, body framing).
     fn on_request(&mut self, req: &mut Request) -> Next;

@@ -1102,7 +1102,9 @@ impl Conn<Client> {
     /// An informational (1xx) response leaves the connection waiting for the final one:
     /// check [`Response::is_informational`] and call again; a `100 Continue` also releases
     /// a held-back body. A final response that arrives while the request body is still open
-    /// ends the request body: the connection will close after this exchange.
+    /// ends the request body (the connection closes after this exchange), unless it is a
+    /// success on a connection the server keeps open: then the body goes on
+    /// ([`Conn::is_writing_body`]) while the response is read.
     ///
     /// # Errors
     ///
@@ -1126,6 +1128,7 @@ impl Conn<Client> {
             self.data.parser.reset();
             return Ok(Some(head_len));
         }
+        let held_back = self.data.awaiting_continue;
         self.data.awaiting_continue = false;
         self.trailers.clear();
         self.keep_alive &= meta.keep_alive;
@@ -1136,9 +1139,16 @@ impl Conn<Client> {
         }
         let body = meta.body;
         if matches!(self.writing, Writing::Body(_)) {
-            // RFC 9112 §9.3: the server answered early; stop sending and do not reuse.
-            self.writing = Writing::Closed;
-            self.keep_alive = false;
+            // The server answered before the whole request body was sent. A success on a
+            // connection it keeps open is a server streaming its answer as it reads (an
+            // echo, a transform): the body goes on, both directions at once. Anything else
+            // (an error, a close, an answer to a body held back for 100 Continue): stop
+            // sending and do not reuse the connection (RFC 9112 §9.3).
+            let streaming = meta.status.is_success() && meta.keep_alive && !held_back;
+            if !streaming {
+                self.writing = Writing::Closed;
+                self.keep_alive = false;
+            }
         }
         self.reading = match body {
             BodyLength::Empty => Reading::Done,

@@ -734,6 +734,78 @@ fn connection_close_request_ends_after_response() {
     );
 }
 
+/// A server that streams its answer while it reads (an echo): the client keeps sending its
+/// body after the response head, reads the answer as it comes, and the connection is
+/// reusable once both are complete.
+#[test]
+fn early_success_streams_both_ways() {
+    for_each_delivery(|per_step| {
+        let mut p = Pair::new(per_step);
+        p.client_request(&Method::POST, "/echo", BodyKind::Streaming, false);
+        p.client_body(b"first ");
+        p.server_request();
+        p.server
+            .send_response_head(
+                p.now,
+                StatusCode::OK,
+                [],
+                BodyKind::Streaming,
+                None,
+                &mut p.server_out,
+            )
+            .unwrap();
+        p.server_next(Next::read_and_write()).unwrap();
+        let (res, _) = p.client_response();
+        assert_eq!(res.status, 200);
+        assert!(p.client.is_writing_body(), "the request body goes on");
+        p.client_body(b"second");
+        p.client.finish_body(p.now, [], &mut p.client_out).unwrap();
+        // The server echoes what it reads, then ends.
+        let mut echoed = Vec::new();
+        p.drive_bounded(100_000, |p| {
+            loop {
+                let step = p.server.recv_body(p.now, &p.server_in).unwrap();
+                let data = step.data.to_vec();
+                let consumed = step.consumed;
+                p.server_in.drain(..consumed);
+                if !data.is_empty() {
+                    p.server.send_body(&data, &mut p.server_out).unwrap();
+                    echoed.extend_from_slice(&data);
+                }
+                if consumed == 0 {
+                    break;
+                }
+            }
+            (!p.server.is_reading_body()).then_some(())
+        });
+        p.server.finish_body(p.now, [], &mut p.server_out).unwrap();
+        p.server_next(Next::end()).unwrap();
+        assert_eq!(echoed, b"first second");
+        assert_eq!(p.client_read_body(), b"first second");
+        p.client
+            .set_next(p.now, Next::end(), &mut p.client_out)
+            .unwrap();
+        assert!(
+            p.client.can_send_request(),
+            "both directions complete: reusable"
+        );
+    });
+}
+
+/// An error answered early stops the request body, even on a connection kept open.
+#[test]
+fn early_error_stops_the_body() {
+    let mut p = Pair::new(usize::MAX);
+    p.client_request(&Method::POST, "/", BodyKind::Streaming, false);
+    p.client_body(b"partial");
+    p.server_request();
+    p.server_respond(413, BodyKind::Empty, b"").unwrap();
+    let (res, _) = p.client_response();
+    assert_eq!(res.status, 413);
+    assert!(!p.client.is_writing_body());
+    assert!(p.client.send_body(b"more", &mut p.client_out).is_err());
+}
+
 #[test]
 fn client_sees_server_close_and_early_response() {
     let mut p = Pair::new(usize::MAX);
