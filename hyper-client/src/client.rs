@@ -18,7 +18,7 @@ use hyper_proto::{Interest, Next, RequestLine};
 use crate::error::Error;
 use crate::handler::{Decoder, Encoder, Handler};
 use crate::request::Request;
-use crate::url::{IntoUrl, UrlError};
+use crate::url::{IntoUrl, Url, UrlError};
 
 /// Handler calls one connection may make in one loop turn before yielding.
 const CALLS_PER_TURN: usize = 256;
@@ -55,6 +55,7 @@ pub struct Builder {
     idle_timeout: Option<Duration>,
     max_idle_per_host: usize,
     max_connections: usize,
+    max_connections_per_host: usize,
     dns_workers: usize,
     limits: hyper_proto::Limits,
 }
@@ -67,6 +68,7 @@ impl Default for Builder {
             idle_timeout: Some(Duration::from_secs(90)),
             max_idle_per_host: 32,
             max_connections: 1024,
+            max_connections_per_host: usize::MAX,
             dns_workers: 2,
             limits: hyper_proto::Limits::default(),
         }
@@ -101,6 +103,14 @@ impl Builder {
     /// Most connections open at once (1024 by default).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
+        self
+    }
+
+    /// Most connections open at once to one host and port (no limit but
+    /// [`Builder::max_connections`] by default). Requests beyond it wait, in order, for a
+    /// connection to that host to finish its exchange or close; requests to other hosts go on.
+    pub fn max_connections_per_host(mut self, n: usize) -> Self {
+        self.max_connections_per_host = n.max(1);
         self
     }
 
@@ -147,6 +157,7 @@ impl Builder {
                     next_tag: 0,
                     open: 0,
                     waiting: std::collections::VecDeque::new(),
+                    per_host: Vec::new(),
                 };
                 let mut lp = match EventLoop::new(driver, net) {
                     Ok(lp) => lp,
@@ -329,8 +340,11 @@ struct ClientDriver<H> {
     next_tag: u64,
     /// Connections open or being opened, against `Builder::max_connections`.
     open: usize,
-    /// Requests waiting for a connection while the client is at its limit.
+    /// Requests waiting for a connection while the client (or their host) is at its limit.
     waiting: std::collections::VecDeque<Job<H>>,
+    /// Connections open or being opened per host and port, against
+    /// `Builder::max_connections_per_host` (a short list, like `idle`).
+    per_host: Vec<(Key, usize)>,
 }
 
 /// What a connection reading its response waits for: readable, and writable too while the
@@ -387,6 +401,11 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                 }
             }
         }
+        if self.host_open(job.req.url()) >= self.builder.max_connections_per_host {
+            // This host is at its limit: wait for one of its connections.
+            self.waiting.push_back(job);
+            return;
+        }
         if self.open >= self.builder.max_connections {
             // At the limit: wait for a connection; free an idle one to another host if any.
             let url = job.req.url();
@@ -402,11 +421,11 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
             self.waiting.push_back(job);
             return;
         }
-        self.open += 1;
+        self.opened(job.req.url());
         let tag = self.next_tag;
         self.next_tag += 1;
         let Some(handle) = self.handle.clone() else {
-            self.open -= 1;
+            self.released(job.req.url().host(), job.req.url().port());
             return fail(job, Error::Closed);
         };
         let (host, port) = (job.req.url().host().to_owned(), job.req.url().port());
@@ -416,19 +435,61 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         });
         if sent.is_err() {
             if let Some(job) = self.resolving.remove(&tag) {
-                self.open -= 1;
+                self.released(job.req.url().host(), job.req.url().port());
                 fail(job, Error::Closed);
             }
         }
     }
 
-    /// A connection slot freed up: start what was waiting for one.
+    /// A connection slot freed up: start what was waiting for one, in order, skipping
+    /// requests whose host is still at its own limit.
     fn pump(&mut self) {
         while self.open < self.builder.max_connections {
-            let Some(job) = self.waiting.pop_front() else {
+            let limit = self.builder.max_connections_per_host;
+            let ready = self
+                .waiting
+                .iter()
+                .position(|j| self.host_open(j.req.url()) < limit);
+            let Some(job) = ready.and_then(|i| self.waiting.remove(i)) else {
                 return;
             };
             self.dispatch(job);
+        }
+    }
+
+    /// Connections open or being opened to `url`'s host and port.
+    fn host_open(&self, url: &Url) -> usize {
+        self.per_host
+            .iter()
+            .find(|((h, p), _)| h == url.host() && *p == url.port())
+            .map_or(0, |&(_, n)| n)
+    }
+
+    /// A connection to `url`'s host starts opening.
+    fn opened(&mut self, url: &Url) {
+        self.open += 1;
+        match self
+            .per_host
+            .iter_mut()
+            .find(|((h, p), _)| h == url.host() && *p == url.port())
+        {
+            Some((_, n)) => *n += 1,
+            None => self.per_host.push(((url.host().to_owned(), url.port()), 1)),
+        }
+    }
+
+    /// A connection to `host:port` closed or failed to open.
+    fn released(&mut self, host: &str, port: u16) {
+        self.open = self.open.saturating_sub(1);
+        if let Some(i) = self
+            .per_host
+            .iter()
+            .position(|((h, p), _)| h == host && *p == port)
+        {
+            self.per_host[i].1 -= 1;
+            if self.per_host[i].1 == 0 {
+                self.per_host.swap_remove(i);
+            }
         }
     }
 
@@ -454,7 +515,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     Some(e) => Error::Connect(e),
                     None => Error::Dns(io::Error::new(io::ErrorKind::NotFound, "no address")),
                 };
-                self.open = self.open.saturating_sub(1);
+                self.released(job.req.url().host(), job.req.url().port());
                 fail(job, err);
                 self.pump();
             }
@@ -528,7 +589,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
                         self.connect_next(cx, tag, job, addrs, None);
                     }
                     Err(e) => {
-                        self.open = self.open.saturating_sub(1);
+                        self.released(job.req.url().host(), job.req.url().port());
                         fail(job, Error::Dns(e));
                         self.pump();
                     }
@@ -626,7 +687,8 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
     }
 
     fn closed(&mut self, mut conn: Self::Conn, _transport: TcpStream, why: Closed) {
-        self.open = self.open.saturating_sub(1);
+        let (host, port) = (core::mem::take(&mut conn.key.0), conn.key.1);
+        self.released(&host, port);
         if let Some(a) = conn.active.take() {
             let err = match why {
                 Closed::Error(e) => Error::Io(e),

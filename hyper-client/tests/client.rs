@@ -752,3 +752,59 @@ fn connection_limit_queues_requests() {
         "waiting requests reuse the connections"
     );
 }
+
+/// A per-host limit queues the requests to a busy host without holding up another host.
+#[test]
+fn per_host_limit_queues_only_that_host() {
+    let live = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (l, p) = (Arc::clone(&live), Arc::clone(&peak));
+    let (slow, slow_accepted) = scripted(move |_, mut s| {
+        let now = l.fetch_add(1, Ordering::SeqCst) + 1;
+        p.fetch_max(now, Ordering::SeqCst);
+        while read_request(&mut s).is_some() {
+            std::thread::sleep(Duration::from_millis(200));
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow")
+                .unwrap();
+        }
+        l.fetch_sub(1, Ordering::SeqCst);
+    });
+    let (fast, _) = scripted(|_, mut s| {
+        while read_request(&mut s).is_some() {
+            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfast")
+                .unwrap();
+        }
+    });
+    let client = Client::builder()
+        .max_connections_per_host(2)
+        .build()
+        .unwrap();
+    let slow_pending: Vec<_> = (0..6)
+        .map(|i| {
+            let (h, rx) = Collect::get();
+            client.request(format!("http://{slow}/{i}"), h).unwrap();
+            rx
+        })
+        .collect();
+    // The other host is not behind the slow host's queue: answered while the slow host's
+    // last requests still wait (three rounds of 200 ms on two connections).
+    let (h, rx) = Collect::get();
+    client.request(format!("http://{fast}/"), h).unwrap();
+    assert_eq!(wait(&rx).unwrap().body, b"fast");
+    let last = slow_pending.last().unwrap();
+    assert!(
+        matches!(last.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)),
+        "the slow host's queue was already done"
+    );
+    for rx in slow_pending {
+        assert_eq!(wait(&rx).unwrap().body, b"slow");
+    }
+    assert!(
+        peak.load(Ordering::SeqCst) <= 2,
+        "more than 2 connections to one host"
+    );
+    assert!(
+        slow_accepted.load(Ordering::SeqCst) <= 2,
+        "queued requests reuse them"
+    );
+}
