@@ -47,6 +47,14 @@ impl Handler<T> for TestHandler {
                 Next::wait().timeout(Duration::from_secs(5))
             }
             "/wait-forever" => Next::wait().timeout(Duration::from_millis(100)),
+            "/wait-then-read" => {
+                let ctrl = self.ctrl.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(60));
+                    ctrl.ready(Next::read()).unwrap();
+                });
+                Next::wait()
+            }
             "/sleep" => {
                 let ctrl = self.ctrl.clone();
                 std::thread::spawn(move || {
@@ -86,7 +94,7 @@ impl Handler<T> for TestHandler {
             }
             "/wait" => b"woken".to_vec(),
             "/sleep" => b"slept".to_vec(),
-            "/echo-len" => format!("{}", self.received).into_bytes(),
+            "/echo-len" | "/wait-then-read" => format!("{}", self.received).into_bytes(),
             "/empty" => return Next::end(),
             "/teapot" => {
                 res.set_status(StatusCode::IM_A_TEAPOT);
@@ -473,6 +481,28 @@ fn control_wakes_a_waiting_handler() {
         t0.elapsed() < Duration::from_secs(3),
         "waits were serialised"
     );
+    srv.close().unwrap();
+}
+
+/// A handler that waits before reading the body: body bytes that arrive during the wait
+/// (some before it, some after) are all read once a `Control` wakes it to read, and the
+/// connection serves the next request.
+#[test]
+fn body_arriving_during_a_wait_is_read_after_the_wake() {
+    let srv = start(server());
+    let mut s = connect(srv.addr());
+    s.set_nodelay(true).unwrap();
+    let mut buf = Vec::new();
+    for _ in 0..3 {
+        s.write_all(b"POST /wait-then-read HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        s.write_all(b"456789").unwrap();
+        let r = read_response(&mut s, &mut buf, false).unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, b"10");
+    }
+    assert_eq!(get(&mut s, "/after").body, b"hello /after");
     srv.close().unwrap();
 }
 
