@@ -28,9 +28,9 @@ pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport> {
     wrap: fn(hyper_net::TcpStream) -> io::Result<T>,
     /// States of closed connections, kept with their memory (header tables, response
     /// header buffer) for the next accepted ones: a new connection allocates nothing.
-    /// Kept by value, not boxed: a box per connection would cost an idle keep-alive
-    /// connection about 90 more bytes of heap.
-    spare: Vec<ServerConn<F::Output>>,
+    /// Boxed: a connection's state then moves as a pointer (into the loop's table, out of
+    /// it, into this list and back), not as the half-kilobyte it is.
+    spare: Vec<Box<ServerConn<F::Output>>>,
 }
 
 /// How many closed connection states a loop keeps for reuse.
@@ -90,7 +90,7 @@ where
     F: HandlerFactory<T>,
 {
     type Transport = T;
-    type Conn = ServerConn<F::Output>;
+    type Conn = Box<ServerConn<F::Output>>;
     type Msg = ();
 
     fn wrap(&mut self, stream: hyper_net::TcpStream) -> io::Result<T> {
@@ -104,7 +104,7 @@ where
                 conn.ctrl = ctrl;
                 conn
             }
-            None => ServerConn {
+            None => Box::new(ServerConn {
                 proto: hyper_proto::Conn::<Server>::new(self.proto, cx.now()),
                 handler: None,
                 ctrl,
@@ -112,7 +112,7 @@ where
                 head_written: false,
                 error_status: None,
                 exchange: 0,
-            },
+            }),
         };
         let mut conn = conn;
         if self.stopping {
