@@ -347,6 +347,25 @@ struct ClientDriver<H> {
     per_host: Vec<(Key, usize)>,
 }
 
+/// Calls `on_request_writable` once and arms its `Next`: whether it made progress (bytes
+/// queued, or the body ended), `None` if the handler panicked.
+fn write_body<H: Handler<TcpStream>>(
+    a: &mut Active<H>,
+    proto: &mut hyper_proto::Conn<hyper_proto::Client>,
+    io: &mut Io<'_, TcpStream>,
+    now: Instant,
+) -> Option<bool> {
+    let before = io.pending_write();
+    let handler = &mut a.job.handler;
+    let called = catch_unwind(AssertUnwindSafe(|| {
+        handler.on_request_writable(&mut Encoder::new(io, proto))
+    }));
+    let next = called.ok()?;
+    a.next = next;
+    arm(proto, now, next);
+    Some(io.pending_write() != before || !proto.is_writing_body())
+}
+
 /// What a connection reading its response waits for: readable, and writable too while the
 /// request body still goes out and the handler asks to write it.
 fn duplex_step<H>(conn: &ClientConn<H>) -> Step {
@@ -808,25 +827,16 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                 if io.pending_write() >= hyper_net::MAX_QUEUED_BODY {
                     return Flow::Yield(Step::write().until(conn.deadline()));
                 }
-                let before = io.pending_write();
-                let handler = &mut a.job.handler;
-                let proto = &mut conn.proto;
-                let called = catch_unwind(AssertUnwindSafe(|| {
-                    handler.on_request_writable(&mut Encoder::new(io, proto))
-                }));
-                let Ok(next) = called else {
+                let Some(progressed) = write_body(a, &mut conn.proto, io, now) else {
                     return handler_panicked(conn);
                 };
-                a.next = next;
-                arm(&mut conn.proto, now, next);
-                if io.pending_write() != before || !conn.proto.is_writing_body() {
-                    a.body_started = true;
-                }
+                let next = a.next;
+                a.body_started |= progressed;
                 if !conn.proto.is_writing_body() {
                     a.phase = Phase::Response;
                     return Flow::Continue;
                 }
-                if io.pending_write() == before && next.is_write() {
+                if !progressed && next.is_write() {
                     return Flow::Yield(Step::write().until(conn.deadline()));
                 }
                 if !next.is_write() {
@@ -842,19 +852,10 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
                     // the request body was still going, and the handler keeps writing it
                     // for as long as its `Next` asks to write.
                     if io.pending_write() < hyper_net::MAX_QUEUED_BODY {
-                        let before = io.pending_write();
-                        let handler = &mut a.job.handler;
-                        let proto = &mut conn.proto;
-                        let called = catch_unwind(AssertUnwindSafe(|| {
-                            handler.on_request_writable(&mut Encoder::new(io, proto))
-                        }));
-                        let Ok(next) = called else {
-                            return handler_panicked(conn);
-                        };
-                        a.next = next;
-                        arm(&mut conn.proto, now, next);
-                        if io.pending_write() != before || !conn.proto.is_writing_body() {
-                            return Flow::Continue;
+                        match write_body(a, &mut conn.proto, io, now) {
+                            None => return handler_panicked(conn),
+                            Some(true) => return Flow::Continue,
+                            Some(false) => {}
                         }
                     }
                     if !a.next.is_read() {
