@@ -89,8 +89,11 @@ where
     // Bind every listener here, so that port 0 resolves once and errors surface now.
     let mut bound = Vec::with_capacity(addrs.len());
     let mut per_loop: Vec<Vec<std::net::TcpListener>> = (0..n).map(|_| Vec::new()).collect();
+    // SO_REUSEPORT only when several loops share a port: a single loop then fails with
+    // "address in use" if another process already listens there, instead of sharing it.
+    let reuse_port = n > 1;
     for &addr in addrs {
-        let first = crate::event_loop::bind(addr, true)?;
+        let first = crate::event_loop::bind(addr, reuse_port)?;
         let addr = first.local_addr()?;
         bound.push(addr);
         per_loop[0].push(first);

@@ -645,3 +645,27 @@ fn a_flooding_peer_does_not_starve_others() {
     drop(flood);
     loops.stop(None).unwrap();
 }
+
+/// One loop does not set `SO_REUSEPORT`: a second server on the same port fails loudly
+/// instead of silently sharing its connections. Several loops of one server do share it.
+#[test]
+fn single_loop_port_is_not_shared() {
+    let (loops, _) = start(1, Config::default());
+    let addr = loops.local_addr();
+    let second = spawn_loops(1, &[addr], Config::default(), |_| TestDriver {
+        shared: Arc::new(Shared::default()),
+    });
+    match second {
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::AddrInUse),
+        Ok(_) => panic!("a second single-loop server bound the same port"),
+    }
+    loops.stop(None).unwrap();
+    let (multi, _) = start(2, Config::default());
+    let mut c = connect(multi.local_addr());
+    c.write_all(b"echo\nboth loops listen").unwrap();
+    c.shutdown(Shutdown::Write).unwrap();
+    let mut back = String::new();
+    c.read_to_string(&mut back).unwrap();
+    assert_eq!(back, "both loops listen");
+    multi.stop(None).unwrap();
+}
