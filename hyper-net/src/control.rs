@@ -1,8 +1,9 @@
 //! [`Control`]: wakes a waiting connection from any thread.
 
 use core::fmt;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use hyper_proto::Next;
@@ -23,21 +24,19 @@ pub(crate) enum Cmd<M> {
 /// large messages), and a sender on the loop's own thread never contends.
 pub(crate) struct Commands<M> {
     /// `None` once the loop is gone: sends fail from then on.
-    queue: std::sync::Mutex<Option<std::collections::VecDeque<Cmd<M>>>>,
+    queue: Mutex<Option<VecDeque<Cmd<M>>>>,
 }
 
 impl<M> Commands<M> {
     pub(crate) fn new() -> Self {
         Self {
-            queue: std::sync::Mutex::new(Some(std::collections::VecDeque::new())),
+            queue: Mutex::new(Some(VecDeque::new())),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<std::collections::VecDeque<Cmd<M>>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<VecDeque<Cmd<M>>>> {
         // Nothing panics while holding it but an allocation failure; the queue stays sound.
-        self.queue
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues `cmd`; gives it back if the loop is gone.
@@ -53,7 +52,7 @@ impl<M> Commands<M> {
 
     /// Moves everything queued into `batch` (expected empty; its capacity is kept for the
     /// next senders).
-    pub(crate) fn take(&self, batch: &mut std::collections::VecDeque<Cmd<M>>) {
+    pub(crate) fn take(&self, batch: &mut VecDeque<Cmd<M>>) {
         if let Some(queue) = self.lock().as_mut() {
             core::mem::swap(queue, batch);
         }

@@ -44,7 +44,7 @@ use crate::encode::{Encoder, Frame};
 use crate::error::{Error, ParseError, TimeoutKind, UserError};
 use crate::head::BodyLength;
 use crate::head_encode::{
-    encode_request_fields, encode_response_head, write_decimal, BodyKind, DateCache, EncodedHead,
+    encode_request_fields, encode_response_fields, write_decimal, BodyKind, DateCache, EncodedHead,
     Fields, RequestLine, ResponseContext,
 };
 use crate::limits::Limits;
@@ -903,12 +903,7 @@ impl Conn<Server> {
             keep_alive: self.keep_alive,
             connect_request: self.data.connect,
         };
-        let head = match headers {
-            Fields::Pairs(pairs) => encode_response_head(out, status, pairs, body, &ctx, date)?,
-            Fields::List(list) => {
-                crate::head_encode::encode_response_head_list(out, status, list, body, &ctx, date)?
-            }
-        };
+        let head = encode_response_fields(out, status, headers, body, &ctx, date)?;
         if switching || (self.data.connect && status.is_success()) {
             self.upgrade();
             return Ok(());

@@ -227,7 +227,21 @@ pub fn encode_response_head<'h>(
     ctx: &ResponseContext,
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
-    let fields = Fields::Pairs(headers);
+    encode_response_fields(out, status, Fields::Pairs(headers), body, ctx, date)
+}
+
+/// [`encode_response_head`] for any [`Fields`]; on error `out` is left as it was.
+pub(crate) fn encode_response_fields<'h, I>(
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    fields: Fields<'h, I>,
+    body: BodyKind,
+    ctx: &ResponseContext,
+    date: Option<&DateCache>,
+) -> Result<EncodedHead, UserError>
+where
+    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+{
     all_or_nothing(out, |out| {
         encode_response_inner(out, status, fields, body, ctx, date)
     })
@@ -244,21 +258,6 @@ fn all_or_nothing<T>(
         out.truncate(start);
     }
     result
-}
-
-/// [`encode_response_head`] for the fields of a [`HeaderList`], validated when added.
-pub(crate) fn encode_response_head_list(
-    out: &mut Vec<u8>,
-    status: StatusCode,
-    headers: &HeaderList,
-    body: BodyKind,
-    ctx: &ResponseContext,
-    date: Option<&DateCache>,
-) -> Result<EncodedHead, UserError> {
-    let fields = Fields::<core::iter::Empty<_>>::List(headers);
-    all_or_nothing(out, |out| {
-        encode_response_inner(out, status, fields, body, ctx, date)
-    })
 }
 
 fn encode_response_inner<'h, I>(
@@ -388,8 +387,14 @@ pub fn encode_request_head<'h>(
     expect_continue: bool,
     keep_alive: bool,
 ) -> Result<EncodedHead, UserError> {
-    let fields = Fields::Pairs(headers);
-    encode_request_fields(out, line, fields, body, expect_continue, keep_alive)
+    encode_request_fields(
+        out,
+        line,
+        Fields::Pairs(headers),
+        body,
+        expect_continue,
+        keep_alive,
+    )
 }
 
 /// [`encode_request_head`] for any [`Fields`]; on error `out` is left as it was.

@@ -283,7 +283,9 @@ impl fmt::Debug for HeaderList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::head_encode::{encode_response_head, encode_response_head_list, ResponseContext};
+    use crate::head_encode::{
+        encode_response_fields, encode_response_head, Fields, ResponseContext,
+    };
     use http::StatusCode;
     use proptest::prelude::*;
 
@@ -342,7 +344,8 @@ mod tests {
         let ctx = ResponseContext::default();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let status = StatusCode::NOT_FOUND;
-        let x = encode_response_head_list(&mut a, status, h, BodyKind::Length(3), &ctx, None);
+        let list = Fields::<core::iter::Empty<_>>::List(h);
+        let x = encode_response_fields(&mut a, status, list, BodyKind::Length(3), &ctx, None);
         let y = encode_response_head(&mut b, status, h.pairs(), BodyKind::Length(3), &ctx, None);
         assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
         assert_eq!(x.unwrap().keep_alive, y.unwrap().keep_alive);
@@ -358,7 +361,8 @@ mod tests {
         let mut out = Vec::new();
         let ctx = ResponseContext::default();
         let status = StatusCode::OK;
-        let head = encode_response_head_list(&mut out, status, &h, BodyKind::Length(3), &ctx, None);
+        let list = Fields::<core::iter::Empty<_>>::List(&h);
+        let head = encode_response_fields(&mut out, status, list, BodyKind::Length(3), &ctx, None);
         assert!(
             !head.unwrap().keep_alive,
             "Connection: close among the fields counts"

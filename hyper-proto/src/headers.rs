@@ -484,30 +484,31 @@ mod tests {
         }
     }
 
-    /// The one-pass check agrees with the grammar read literally: a reg-name, then an
-    /// optional ':' and digits.
+    /// The Host grammar read literally: a reg-name, then an optional ':' and digits.
+    fn host_by_grammar(v: &[u8]) -> bool {
+        let (host, port) = match v.iter().position(|&b| b == b':') {
+            Some(i) => (&v[..i], &v[i + 1..]),
+            None => (v, &[][..]),
+        };
+        host.iter().all(|&b| REG_NAME[usize::from(b)]) && port.iter().all(u8::is_ascii_digit)
+    }
+
+    /// The one-pass check agrees with the grammar read literally.
     #[test]
     fn hosts_match_the_grammar() {
-        fn reference(v: &[u8]) -> bool {
-            let (host, port) = match v.iter().position(|&b| b == b':') {
-                Some(i) => (&v[..i], &v[i + 1..]),
-                None => (v, &[][..]),
-            };
-            host.iter().all(|&b| REG_NAME[usize::from(b)]) && port.iter().all(u8::is_ascii_digit)
-        }
         let alphabet = b"a9.:-[@\xff ";
         // Every string of up to 5 bytes over a small alphabet holding each class.
         let mut stack = vec![Vec::new()];
         while let Some(v) = stack.pop() {
             if v.first() != Some(&b'[') {
-                assert_eq!(is_valid_host(&v), reference(&v), "{v:?}");
+                assert_eq!(is_valid_host(&v), host_by_grammar(&v), "{v:?}");
                 // The same after a whole checked word, and before one.
                 let mut w = b"a-b.c9Z:".to_vec();
                 w.extend_from_slice(&v);
-                assert_eq!(is_valid_host(&w), reference(&w), "{w:?}");
+                assert_eq!(is_valid_host(&w), host_by_grammar(&w), "{w:?}");
                 let mut w = v.clone();
                 w.extend_from_slice(b"example.");
-                assert_eq!(is_valid_host(&w), reference(&w), "{w:?}");
+                assert_eq!(is_valid_host(&w), host_by_grammar(&w), "{w:?}");
             }
             if v.len() < 5 {
                 for &b in alphabet {
@@ -523,19 +524,12 @@ mod tests {
     /// remainder) gets the grammar's answer.
     #[test]
     fn every_byte_everywhere_in_a_host() {
-        fn reference(v: &[u8]) -> bool {
-            let (host, port) = match v.iter().position(|&b| b == b':') {
-                Some(i) => (&v[..i], &v[i + 1..]),
-                None => (v, &[][..]),
-            };
-            host.iter().all(|&b| REG_NAME[usize::from(b)]) && port.iter().all(u8::is_ascii_digit)
-        }
         let base = *b"www.example-1.org";
         for pos in 0..base.len() {
             for b in (0..=255u8).filter(|&b| pos > 0 || b != b'[') {
                 let mut v = base;
                 v[pos] = b;
-                assert_eq!(is_valid_host(&v), reference(&v), "{pos} {b:#x}");
+                assert_eq!(is_valid_host(&v), host_by_grammar(&v), "{pos} {b:#x}");
             }
         }
     }

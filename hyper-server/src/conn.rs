@@ -98,7 +98,7 @@ where
     }
 
     fn accept(&mut self, cx: &mut Cx<'_>, _peer: SocketAddr, ctrl: Control) -> Option<Self::Conn> {
-        let conn = match self.spare.pop() {
+        let mut conn = match self.spare.pop() {
             Some(mut conn) => {
                 conn.proto.renew(self.proto, cx.now());
                 conn.ctrl = ctrl;
@@ -114,7 +114,6 @@ where
                 exchange: 0,
             }),
         };
-        let mut conn = conn;
         if self.stopping {
             conn.proto.disable_keep_alive();
         }
