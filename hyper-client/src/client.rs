@@ -705,6 +705,10 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
         }
     }
 
+    fn keeps_transport(&self, _: &Self::Conn) -> bool {
+        false
+    }
+
     fn closed(&mut self, mut conn: Self::Conn, _transport: TcpStream, why: Closed) {
         let (host, port) = (core::mem::take(&mut conn.key.0), conn.key.1);
         self.released(&host, port);

@@ -202,9 +202,19 @@ pub trait Driver: Sized {
     /// Something happened on a connection: do the work, return what to wait for next.
     fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, Self::Transport>, why: Why) -> Step;
 
-    /// The connection is gone. The transport is already deregistered and its written bytes
-    /// flushed (as far as the peer took them); dropping it closes the socket, and a driver
-    /// that hands the connection to another protocol may keep it instead.
+    /// Whether [`Driver::closed`] may keep this connection's transport alive (to hand the
+    /// socket to another protocol, say). When it cannot, the loop skips deregistering a
+    /// transport it is about to close: closing a socket removes it from the poller (epoll
+    /// and kqueue both do), so that saves a system call per connection. Default: `true`.
+    fn keeps_transport(&self, conn: &Self::Conn) -> bool {
+        let _ = conn;
+        true
+    }
+
+    /// The connection is gone. Its written bytes are flushed (as far as the peer took
+    /// them), and the transport is deregistered unless [`Driver::keeps_transport`] said it
+    /// would not be kept; dropping it closes the socket, and a driver that hands the
+    /// connection to another protocol may keep it instead.
     fn closed(&mut self, conn: Self::Conn, transport: Self::Transport, why: Closed) {
         let _ = (conn, transport, why);
     }
@@ -619,7 +629,28 @@ impl<M> LoopHandle<M> {
 struct Listener {
     socket: TcpListener,
     registered: bool,
+    /// Connections were left in the backlog when the per-turn share ran out: accept more
+    /// next turn (edge-triggered: no new event comes for them).
+    backlog: bool,
+    /// Whether accepted sockets inherit `TCP_NODELAY` from the listener (Linux does):
+    /// learnt from the first accepted socket, then no `setsockopt` per connection.
+    nodelay: Inherit,
 }
+
+/// What the first accepted socket showed about an option set on the listener.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Inherit {
+    Unknown,
+    Yes,
+    No,
+}
+
+/// Connections accepted from one listener per turn, so that a flood of new connections
+/// cannot starve the open ones.
+const ACCEPTS_PER_TURN: usize = 128;
+
+/// With reading at accept off, every this many accepted connections try it anyway.
+const EAGER_PROBE: u8 = 16;
 
 /// One event loop on one thread.
 pub struct EventLoop<D: Driver> {
@@ -644,6 +675,15 @@ pub struct EventLoop<D: Driver> {
     accept_paused_until: Option<Instant>,
     stopping: Option<Option<Instant>>,
     connects: Vec<PendingConnect>,
+    /// Read a connection as soon as it is accepted. That saves a poller round trip when
+    /// its first bytes came with it (a busy server, whose backlog gives them time to
+    /// arrive), and costs a read that fails when they did not (a server that accepts at
+    /// once). The last try decides; see [`EAGER_PROBE`].
+    eager_read: bool,
+    /// Accepts since the last try, while `eager_read` is off.
+    eager_skipped: u8,
+    /// The last driver call read something (bytes or the end of stream).
+    read_any: bool,
 }
 
 impl<D: Driver> core::fmt::Debug for EventLoop<D> {
@@ -690,6 +730,9 @@ impl<D: Driver> EventLoop<D> {
             accept_paused_until: None,
             stopping: None,
             connects: Vec::new(),
+            eager_read: true,
+            eager_skipped: 0,
+            read_any: false,
             config,
         })
     }
@@ -702,6 +745,11 @@ impl<D: Driver> EventLoop<D> {
     pub fn add_listener(&mut self, listener: std::net::TcpListener) -> io::Result<SocketAddr> {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        // Where accepted sockets inherit it, this spares a `setsockopt` per connection.
+        let nodelay = match socket2::SockRef::from(&listener).set_tcp_nodelay(true) {
+            Ok(()) => Inherit::Unknown,
+            Err(_) => Inherit::No,
+        };
         let mut socket = TcpListener::from_std(listener);
         let i = self.listeners.len();
         self.poll
@@ -710,6 +758,8 @@ impl<D: Driver> EventLoop<D> {
         self.listeners.push(Listener {
             socket,
             registered: true,
+            backlog: false,
+            nodelay,
         });
         Ok(addr)
     }
@@ -781,6 +831,11 @@ impl<D: Driver> EventLoop<D> {
         let now = Instant::now();
         self.driver.turn(now);
         let mut woken = false;
+        for i in 0..self.listeners.len() {
+            if core::mem::take(&mut self.listeners[i].backlog) {
+                self.accept(i, now);
+            }
+        }
         // Take the events out so connections can be run while iterating.
         let events = std::mem::replace(&mut self.events, Events::with_capacity(0));
         for event in events.iter() {
@@ -844,7 +899,10 @@ impl<D: Driver> EventLoop<D> {
     }
 
     fn poll_timeout(&self, now: Instant, max_wait: Option<Duration>) -> Option<Duration> {
-        if !self.again.is_empty() || self.core.local_pending.load(Ordering::Acquire) {
+        if !self.again.is_empty()
+            || self.core.local_pending.load(Ordering::Acquire)
+            || self.listeners.iter().any(|l| l.backlog)
+        {
             return Some(Duration::ZERO);
         }
         let mut wake = self.wheel.next_wake();
@@ -862,12 +920,13 @@ impl<D: Driver> EventLoop<D> {
     }
 
     fn accept(&mut self, i: usize, now: Instant) {
-        loop {
+        for _ in 0..ACCEPTS_PER_TURN {
             if self.slab.len() >= self.config.max_connections || self.stopping.is_some() {
                 self.pause_accept(None);
                 return;
             }
-            let (stream, peer) = match self.listeners[i].socket.accept() {
+            let listener = &mut self.listeners[i];
+            let (stream, peer) = match listener.socket.accept() {
                 Ok(pair) => pair,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -885,7 +944,20 @@ impl<D: Driver> EventLoop<D> {
                     continue;
                 }
             };
-            let _ = stream.set_nodelay(true);
+            match listener.nodelay {
+                Inherit::Yes => {}
+                Inherit::No => {
+                    let _ = stream.set_nodelay(true);
+                }
+                Inherit::Unknown => {
+                    listener.nodelay = if stream.nodelay().unwrap_or(false) {
+                        Inherit::Yes
+                    } else {
+                        let _ = stream.set_nodelay(true);
+                        Inherit::No
+                    };
+                }
+            }
             let Ok(transport) = self.driver.wrap(stream) else {
                 continue;
             };
@@ -900,16 +972,27 @@ impl<D: Driver> EventLoop<D> {
             self.start_connects(now);
             match accepted {
                 Some(conn) => {
+                    let eager = self.eager_read || {
+                        self.eager_skipped = self.eager_skipped.wrapping_add(1);
+                        self.eager_skipped % EAGER_PROBE == 0
+                    };
                     let entry = &mut self.slab[id.key as usize];
                     entry.conn = Some(conn);
-                    // A fresh socket may already hold the request: try reading at once.
-                    entry.read_ready = true;
+                    // Without reading now, the driver's read asks the poller, which
+                    // reports the bytes at once if they are already there.
+                    entry.read_ready = eager;
                     entry.write_ready = true;
+                    self.read_any = false;
                     self.run_conn(id, Why::Opened, now);
+                    if eager {
+                        self.eager_read = self.read_any;
+                        self.eager_skipped = 0;
+                    }
                 }
                 None => self.remove(id, None),
             }
         }
+        self.listeners[i].backlog = true;
     }
 
     /// Starts the connects the driver asked for during its last call.
@@ -1182,6 +1265,7 @@ impl<D: Driver> EventLoop<D> {
             id,
         };
         let step = self.driver.ready(conn, &mut io, why);
+        self.read_any = io.budget < self.config.read_budget;
         let flushed = match flush(
             &mut entry.transport,
             &mut entry.wbuf,
@@ -1266,7 +1350,14 @@ impl<D: Driver> EventLoop<D> {
         self.core.gens[id.key as usize]
             .store(entry.gen.wrapping_add(1) & 0x7fff_ffff, Ordering::Release);
         self.wheel.set(id.key, None);
-        if entry.registered.is_some() {
+        // Closing the socket takes it out of the poller; only a transport that may outlive
+        // this call needs an explicit deregistration.
+        let dropped = why.is_some()
+            && entry
+                .conn
+                .as_ref()
+                .is_some_and(|c| !self.driver.keeps_transport(c));
+        if entry.registered.is_some() && !dropped {
             let _ = self.poll.registry().deregister(&mut entry.transport);
         }
         if let Some(b) = entry.rbuf.take() {

@@ -669,3 +669,92 @@ fn single_loop_port_is_not_shared() {
     assert_eq!(back, "both loops listen");
     multi.stop(None).unwrap();
 }
+
+#[test]
+fn a_burst_of_connections_is_accepted_over_several_turns() {
+    // 300 connections wait in the backlog at once. One turn accepts a bounded share (so a
+    // flood of new connections cannot starve open ones), and the rest are accepted in the
+    // following turns without any new connection arriving to raise another event.
+    let shared = Arc::new(Shared::default());
+    let mut lp = EventLoop::new(
+        TestDriver {
+            shared: Arc::clone(&shared),
+        },
+        Config::default(),
+    )
+    .unwrap();
+    let addr = lp.listen("127.0.0.1:0".parse().unwrap(), false).unwrap();
+    let clients: Vec<TcpStream> = (0..300).map(|_| connect(addr)).collect();
+    std::thread::sleep(Duration::from_millis(50));
+    lp.turn(Some(Duration::from_millis(100))).unwrap();
+    let first = shared.accepted.load(Ordering::SeqCst);
+    assert!(
+        (1..300).contains(&first),
+        "one turn accepted {first} of 300"
+    );
+    let t0 = Instant::now();
+    while shared.accepted.load(Ordering::SeqCst) < 300 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "stuck at {} accepted",
+            shared.accepted.load(Ordering::SeqCst)
+        );
+        lp.turn(Some(Duration::from_millis(10))).unwrap();
+    }
+    // Every one of them is served.
+    for mut c in clients {
+        c.write_all(b"echo\nx").unwrap();
+        let mut b = [0u8; 1];
+        while lp.turn(Some(Duration::ZERO)).unwrap() {
+            c.set_nonblocking(true).unwrap();
+            if c.read(&mut b).is_ok() {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(20), "no echo");
+        }
+        assert_eq!(&b, b"x");
+    }
+}
+
+#[test]
+fn requests_arriving_before_or_after_the_accept_are_both_read() {
+    // A connection whose first bytes come after its accept turns reading-at-accept off;
+    // the next one, whose bytes are already waiting, is then read on the poller's event
+    // instead, and one after that turns it back on. Each is answered.
+    let shared = Arc::new(Shared::default());
+    let mut lp = EventLoop::new(
+        TestDriver {
+            shared: Arc::clone(&shared),
+        },
+        Config::default(),
+    )
+    .unwrap();
+    let addr = lp.listen("127.0.0.1:0".parse().unwrap(), false).unwrap();
+    let t0 = Instant::now();
+    let turn_until = |lp: &mut EventLoop<TestDriver>, c: &mut TcpStream, want: &[u8]| {
+        c.set_nonblocking(true).unwrap();
+        let mut got = Vec::new();
+        while got.len() < want.len() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "got {got:?}");
+            lp.turn(Some(Duration::from_millis(5))).unwrap();
+            let mut b = [0u8; 64];
+            if let Ok(n) = c.read(&mut b) {
+                got.extend_from_slice(&b[..n]);
+            }
+        }
+        assert_eq!(got, want);
+    };
+    for round in 0..40 {
+        let mut late = connect(addr);
+        while shared.accepted.load(Ordering::SeqCst) < 2 * round + 1 {
+            lp.turn(Some(Duration::from_millis(5))).unwrap();
+        }
+        late.write_all(b"echo\nlate").unwrap();
+        turn_until(&mut lp, &mut late, b"late");
+        let mut early = connect(addr);
+        early.write_all(b"echo\nearly").unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        turn_until(&mut lp, &mut early, b"early");
+        assert_eq!(shared.accepted.load(Ordering::SeqCst), 2 * round + 2);
+    }
+}

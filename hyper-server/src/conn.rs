@@ -171,6 +171,11 @@ where
         conn.drive(now, io, &mut self.factory, &mut self.shared)
     }
 
+    fn keeps_transport(&self, conn: &Self::Conn) -> bool {
+        // Only a handler's `on_remove` can keep the socket.
+        conn.handler.is_some()
+    }
+
     fn closed(&mut self, mut conn: Self::Conn, transport: T, why: Closed) {
         log::trace!("connection closed: {why:?}");
         if let Some(h) = conn.handler.take() {
@@ -253,6 +258,11 @@ impl<H> ServerConn<H> {
                 Flow::Yield(step) => return step,
             }
             if self.proto.is_closed() {
+                if self.next.interest() == Interest::End {
+                    // The exchange is over (its response ended the connection): the
+                    // handler no longer owns the connection.
+                    self.handler = None;
+                }
                 return Step::close();
             }
         }

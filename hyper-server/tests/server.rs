@@ -568,3 +568,49 @@ fn graceful_shutdown_finishes_in_flight() {
     assert!(t0.elapsed() < Duration::from_secs(4));
     assert!(TcpStream::connect(addr).is_err(), "stopped accepting");
 }
+
+/// Leaves HTTP after the request head: `Next::remove()` hands the socket to `on_remove`,
+/// which keeps it and speaks its own protocol on it from another thread.
+struct TakeOver;
+
+impl Handler<T> for TakeOver {
+    fn on_request(&mut self, _: Request<'_>) -> Next {
+        Next::remove()
+    }
+    fn on_request_readable(&mut self, _: &mut Decoder<'_, '_, T>) -> Next {
+        Next::remove()
+    }
+    fn on_response(&mut self, _: &mut Response) -> Next {
+        Next::remove()
+    }
+    fn on_response_writable(&mut self, _: &mut Encoder<'_, '_, T>) -> Next {
+        Next::remove()
+    }
+    fn on_remove(self, transport: T) {
+        let mut socket: TcpStream = transport.into();
+        std::thread::spawn(move || {
+            socket.set_nonblocking(false).unwrap();
+            let mut b = [0u8; 4];
+            socket.read_exact(&mut b).unwrap();
+            socket.write_all(b"took ").unwrap();
+            socket.write_all(&b).unwrap();
+        });
+    }
+}
+
+#[test]
+fn a_handler_can_keep_the_socket_in_on_remove() {
+    let listening = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(|_| TakeOver)
+        .unwrap();
+    let mut s = connect(listening.addrs()[0]);
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    // The loop lets go of the socket without closing it; the handler's thread owns it.
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(b"ping").unwrap();
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"took ping");
+    listening.close().unwrap();
+}
