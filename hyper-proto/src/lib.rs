@@ -51,6 +51,7 @@ mod conn;
 mod decode;
 mod encode;
 mod error;
+mod fast_head;
 mod head;
 mod head_encode;
 mod header_list;
@@ -60,6 +61,13 @@ mod limits;
 mod next;
 mod request;
 mod response;
+
+/// Hooks for the fuzz targets (feature `fuzzing`); not public API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::fast_head::check_against_httparse;
+}
 
 pub use conn::{
     Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_HEAD_TIMEOUT,

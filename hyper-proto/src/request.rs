@@ -5,9 +5,10 @@ use core::fmt;
 use http::{Method, Version};
 
 use crate::error::ParseError;
+use crate::fast_head::{parse_request, Fields, Range, FAST_FIELDS};
 use crate::head::{
     classify_version, first_line, header_slots, is_version_prefix, map_httparse, skip_empty_lines,
-    BodyLength, HeadScanner, HeaderSpan, Headers, Span,
+    BodyLength, HeadScanner, HeaderSpan, Headers, Span, MAX_HEADERS_CAP,
 };
 use crate::headers::{
     classify, is_valid_host, parse_content_length, ConnectionTokens, Special, TransferCodings,
@@ -173,8 +174,16 @@ impl RequestParser {
             check_partial(buf, &limits, &mut self.scanner)?;
             return Ok(false);
         }
+        let max = limits.max_headers.min(MAX_HEADERS_CAP);
+        // The plain common head: one strict pass; anything else goes to httparse.
+        let mut table: Fields = [((0, 0), (0, 0)); FAST_FIELDS];
+        if let Some(fast) = parse_request(buf, max, &mut table) {
+            let at = |(a, b): Range| &buf[usize::from(a)..usize::from(b)];
+            let fields = table[..fast.count].iter().map(|&(n, v)| (at(n), at(v)));
+            let line = (at(fast.method), at(fast.target), fast.minor);
+            return self.finish(buf, line, fast.head_len, fields);
+        }
         let mut slots = header_slots();
-        let max = limits.max_headers.min(slots.len());
         let mut req = httparse::Request::new(&mut []);
         let head_len = match req.parse_with_uninit_headers(buf, &mut slots[..max]) {
             Ok(httparse::Status::Complete(n)) => n,
@@ -196,20 +205,38 @@ impl RequestParser {
             }
             Err(e) => return Err(refine_error(buf, e)),
         };
+        let line = (
+            req.method.unwrap_or_default().as_bytes(),
+            req.path.unwrap_or_default().as_bytes(),
+            req.version.unwrap_or_default(),
+        );
+        let fields = req.headers.iter().map(|h| (h.name.as_bytes(), h.value));
+        self.finish(buf, line, head_len, fields)
+    }
+
+    /// The RFC rules on a head whose syntax is checked: its request-line (method, target,
+    /// minor version) and fields, from either parser.
+    fn finish<'b>(
+        &mut self,
+        buf: &'b [u8],
+        (method, target, minor): (&'b [u8], &'b [u8], u8),
+        head_len: usize,
+        fields: impl Iterator<Item = (&'b [u8], &'b [u8])>,
+    ) -> Result<bool, ParseError> {
+        let limits = self.limits;
         self.scanner.reset();
-        let target = req.path.unwrap_or_default().as_bytes();
         if target.len() > limits.max_target_len {
             return Err(ParseError::TargetTooLong);
         }
         if head_len > limits.max_head_size {
             return Err(ParseError::HeadTooLarge);
         }
-        let method = match req.method.unwrap_or_default().as_bytes() {
+        let method = match method {
             // Most requests: no table walk for them.
             b"GET" => Method::GET,
             other => Method::from_bytes(other).map_err(|_| ParseError::Method)?,
         };
-        let version = if req.version == Some(0) {
+        let version = if minor == 0 {
             Version::HTTP_10
         } else {
             Version::HTTP_11
@@ -224,8 +251,7 @@ impl RequestParser {
         let mut conn = ConnectionTokens::default();
         let mut expect_continue = false;
         let mut has_upgrade = false;
-        for h in req.headers.iter() {
-            let (name, value) = (h.name.as_bytes(), h.value);
+        for (name, value) in fields {
             meta.headers.push(HeaderSpan {
                 name: Span::of(buf, name),
                 value: Span::of(buf, value),
