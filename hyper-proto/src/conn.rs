@@ -776,9 +776,7 @@ impl Conn<Server> {
     /// ```
     pub fn renew(&mut self, config: Config, now: Instant) {
         let mut fresh = Self::new(config, now);
-        let headers = &mut self.data.parser.meta_mut().headers;
-        headers.clear();
-        core::mem::swap(&mut fresh.data.parser.meta_mut().headers, headers);
+        fresh.data.parser.inherit(&mut self.data.parser);
         self.trailers.clear();
         core::mem::swap(&mut fresh.trailers, &mut self.trailers);
         *self = fresh;

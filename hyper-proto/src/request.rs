@@ -38,8 +38,9 @@ pub struct RequestParser {
     limits: Limits,
     scanner: HeadScanner,
     meta: RequestMeta,
-    /// The last `Host` value found valid: a keep-alive client repeats it on every request,
-    /// and a byte comparison is cheaper than the grammar check.
+    /// The last `Host` value found valid: a keep-alive client repeats it on every request
+    /// (and clients of one site on every connection), and a byte comparison is cheaper than
+    /// the grammar check.
     known_host: KnownHost,
 }
 
@@ -159,12 +160,17 @@ impl RequestParser {
         self.scanner.reset();
     }
 
-    pub(crate) fn meta(&self) -> &RequestMeta {
-        &self.meta
+    /// Takes over what `old` kept between messages: its header table (emptied) and the last
+    /// valid `Host` (validity depends on the bytes alone), so that the parser of a new
+    /// connection on a reused state starts warm.
+    pub(crate) fn inherit(&mut self, old: &mut Self) {
+        old.meta.headers.clear();
+        core::mem::swap(&mut self.meta.headers, &mut old.meta.headers);
+        self.known_host = old.known_host;
     }
 
-    pub(crate) fn meta_mut(&mut self) -> &mut RequestMeta {
-        &mut self.meta
+    pub(crate) fn meta(&self) -> &RequestMeta {
+        &self.meta
     }
 
     /// Parses into `self.meta`; `Ok(true)` when a head is complete.

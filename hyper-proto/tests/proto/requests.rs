@@ -779,3 +779,34 @@ fn authority_prefers_absolute_target() {
         assert_eq!(req.authority(), *want, "{input:?}");
     }
 }
+
+/// A renewed connection state (the next accepted connection) keeps the parser's caches,
+/// but a changed `Host` is still checked, and a repeated one still accepted.
+#[test]
+fn a_renewed_connection_still_checks_the_host() {
+    use hyper_proto::{Config, Conn, Server};
+    let now = std::time::Instant::now();
+    let mut conn = Conn::<Server>::new(Config::default(), now);
+    let head = |conn: &mut Conn<Server>, host: &[u8]| {
+        let mut req = b"GET / HTTP/1.1\r\nHost: ".to_vec();
+        req.extend_from_slice(host);
+        req.extend_from_slice(b"\r\n\r\n");
+        conn.recv_head(now, &req).map(|n| n.is_some())
+    };
+    assert!(matches!(head(&mut conn, b"example.com"), Ok(true)));
+    for (host, valid) in [
+        (&b"example.com"[..], true),
+        (b"exa mple.co", false),
+        (b"example.com", true),
+        (b"example.com:8x", false),
+    ] {
+        conn.renew(Config::default(), now);
+        let got = head(&mut conn, host);
+        assert_eq!(
+            got.is_ok(),
+            valid,
+            "{:?}: {got:?}",
+            String::from_utf8_lossy(host)
+        );
+    }
+}
