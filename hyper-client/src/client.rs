@@ -100,7 +100,10 @@ impl Builder {
         self
     }
 
-    /// Most connections open at once (1024 by default).
+    /// Most connections open at once (1024 by default). Requests beyond it wait, in order,
+    /// for a connection. Each connection is a file descriptor: keep the limit under the
+    /// process's (`ulimit -n`, often 1024), or a burst of requests fails with "too many open
+    /// files" instead of waiting.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
         self
