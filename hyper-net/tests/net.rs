@@ -670,12 +670,8 @@ fn single_loop_port_is_not_shared() {
     multi.stop(None).unwrap();
 }
 
-#[test]
-fn a_burst_of_connections_is_accepted_over_several_turns() {
-    // 160 connections (more than one turn accepts) wait in the backlog at once; fewer
-    // than 512 descriptors in all, for machines with the default limit of 1024. One turn accepts a bounded share (so a
-    // flood of new connections cannot starve open ones), and the rest are accepted in the
-    // following turns without any new connection arriving to raise another event.
+/// A single-listener loop on this thread, driven by the test with `turn`.
+fn manual_loop() -> (EventLoop<TestDriver>, Arc<Shared>, SocketAddr) {
     let shared = Arc::new(Shared::default());
     let mut lp = EventLoop::new(
         TestDriver {
@@ -685,6 +681,16 @@ fn a_burst_of_connections_is_accepted_over_several_turns() {
     )
     .unwrap();
     let addr = lp.listen("127.0.0.1:0".parse().unwrap(), false).unwrap();
+    (lp, shared, addr)
+}
+
+#[test]
+fn a_burst_of_connections_is_accepted_over_several_turns() {
+    // 160 connections (more than one turn accepts) wait in the backlog at once (fewer than
+    // 512 descriptors in all, for machines with the usual limit of 1024). One turn accepts
+    // a bounded share (so a flood of new connections cannot starve open ones), and the rest
+    // are accepted in the following turns without a new connection to raise an event.
+    let (mut lp, shared, addr) = manual_loop();
     let clients: Vec<TcpStream> = (0..160).map(|_| connect(addr)).collect();
     std::thread::sleep(Duration::from_millis(50));
     lp.turn(Some(Duration::from_millis(100))).unwrap();
@@ -722,15 +728,7 @@ fn requests_arriving_before_or_after_the_accept_are_both_read() {
     // A connection whose first bytes come after its accept turns reading-at-accept off;
     // the next one, whose bytes are already waiting, is then read on the poller's event
     // instead, and one after that turns it back on. Each is answered.
-    let shared = Arc::new(Shared::default());
-    let mut lp = EventLoop::new(
-        TestDriver {
-            shared: Arc::clone(&shared),
-        },
-        Config::default(),
-    )
-    .unwrap();
-    let addr = lp.listen("127.0.0.1:0".parse().unwrap(), false).unwrap();
+    let (mut lp, shared, addr) = manual_loop();
     let t0 = Instant::now();
     let turn_until = |lp: &mut EventLoop<TestDriver>, c: &mut TcpStream, want: &[u8]| {
         c.set_nonblocking(true).unwrap();
