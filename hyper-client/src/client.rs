@@ -479,23 +479,24 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         }
     }
 
-    /// Connections open or being opened to `url`'s host and port.
-    fn host_open(&self, url: &Url) -> usize {
+    /// Where `host:port` is in `per_host`.
+    fn host_slot(&self, host: &str, port: u16) -> Option<usize> {
         self.per_host
             .iter()
-            .find(|((h, p), _)| h == url.host() && *p == url.port())
-            .map_or(0, |&(_, n)| n)
+            .position(|((h, p), _)| h == host && *p == port)
+    }
+
+    /// Connections open or being opened to `url`'s host and port.
+    fn host_open(&self, url: &Url) -> usize {
+        self.host_slot(url.host(), url.port())
+            .map_or(0, |i| self.per_host[i].1)
     }
 
     /// A connection to `url`'s host starts opening.
     fn opened(&mut self, url: &Url) {
         self.open += 1;
-        match self
-            .per_host
-            .iter_mut()
-            .find(|((h, p), _)| h == url.host() && *p == url.port())
-        {
-            Some((_, n)) => *n += 1,
+        match self.host_slot(url.host(), url.port()) {
+            Some(i) => self.per_host[i].1 += 1,
             None => self.per_host.push(((url.host().to_owned(), url.port()), 1)),
         }
     }
@@ -503,11 +504,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
     /// A connection to `host:port` closed or failed to open.
     fn released(&mut self, host: &str, port: u16) {
         self.open = self.open.saturating_sub(1);
-        if let Some(i) = self
-            .per_host
-            .iter()
-            .position(|((h, p), _)| h == host && *p == port)
-        {
+        if let Some(i) = self.host_slot(host, port) {
             self.per_host[i].1 -= 1;
             if self.per_host[i].1 == 0 {
                 self.per_host.swap_remove(i);

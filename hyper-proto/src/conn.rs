@@ -760,8 +760,9 @@ impl Conn<Server> {
     }
 
     /// Makes this state that of a new connection, as [`Conn::new`] would, but keeps the
-    /// memory it already holds (the header table, the trailer buffer): a server that
-    /// recycles connection states accepts without allocating.
+    /// memory it already holds (the header table, the trailer buffer) and the last `Host`
+    /// value found valid: a server that recycles connection states accepts without
+    /// allocating, and checks a repeated `Host` with a byte comparison.
     ///
     /// # Examples
     ///

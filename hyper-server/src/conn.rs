@@ -183,9 +183,7 @@ where
             let _ = catch_unwind(AssertUnwindSafe(|| h.on_remove(transport)));
         }
         if self.spare.len() < SPARE_CONNS {
-            conn.next = Next::read();
-            conn.head_written = false;
-            conn.error_status = None;
+            conn.clear_exchange();
             conn.exchange = 0;
             self.spare.push(conn);
         }
@@ -209,6 +207,14 @@ fn call<H>(slot: &mut Option<H>, f: impl FnOnce(&mut H) -> Next) -> Option<Next>
 }
 
 impl<H> ServerConn<H> {
+    /// Forgets the exchange that ended: no handler, nothing written, waiting for a head.
+    fn clear_exchange(&mut self) {
+        self.handler = None;
+        self.next = Next::read();
+        self.head_written = false;
+        self.error_status = None;
+    }
+
     /// After a handler panic: 500 when nothing was sent, then close.
     fn finish_panicked<T: Transport>(&mut self, io: &mut Io<'_, T>, shared: &mut Shared) -> Step {
         if self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR) {
@@ -526,10 +532,7 @@ impl<H> ServerConn<H> {
             }
         }
         let result = self.proto.set_next(now, Next::end(), io.write_buf());
-        self.handler = None;
-        self.head_written = false;
-        self.error_status = None;
-        self.next = Next::read();
+        self.clear_exchange();
         if result.is_err() || self.proto.is_closed() {
             return Flow::Yield(Step::close());
         }

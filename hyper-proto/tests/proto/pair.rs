@@ -187,6 +187,13 @@ impl Pair {
         body
     }
 
+    /// A response head with no fields of its own.
+    fn server_head(&mut self, status: StatusCode, kind: BodyKind) -> Result<(), Error> {
+        let out = &mut self.server_out;
+        self.server
+            .send_response_head(self.now, status, [], kind, None, out)
+    }
+
     fn server_respond(&mut self, status: u16, kind: BodyKind, body: &[u8]) -> Result<(), Error> {
         self.server.send_response_head(
             self.now,
@@ -379,16 +386,7 @@ fn chunked_both_ways_split_everywhere() {
         assert_eq!(body, b"hello chunked world");
         let trailers: Vec<_> = p.server.trailers().collect();
         assert_eq!(trailers, [("X-Trailer", &b"yes"[..])]);
-        p.server
-            .send_response_head(
-                p.now,
-                StatusCode::OK,
-                [],
-                BodyKind::Streaming,
-                None,
-                &mut p.server_out,
-            )
-            .unwrap();
+        p.server_head(StatusCode::OK, BodyKind::Streaming).unwrap();
         for piece in body.chunks(4) {
             p.server.send_body(piece, &mut p.server_out).unwrap();
         }
@@ -569,16 +567,7 @@ fn http10_streaming_is_close_delimited() {
     let mut p = Pair::new(usize::MAX);
     p.client_out.extend_from_slice(b"GET / HTTP/1.0\r\n\r\n");
     p.server_request();
-    p.server
-        .send_response_head(
-            p.now,
-            StatusCode::OK,
-            [],
-            BodyKind::Streaming,
-            None,
-            &mut p.server_out,
-        )
-        .unwrap();
+    p.server_head(StatusCode::OK, BodyKind::Streaming).unwrap();
     p.server.send_body(b"streamed", &mut p.server_out).unwrap();
     p.server_next(Next::end()).unwrap();
     assert!(p.server.is_closed());
@@ -592,16 +581,7 @@ fn short_length_body_is_an_error_and_closes() {
     let mut p = Pair::new(usize::MAX);
     p.client_request(&Method::GET, "/", BodyKind::Empty, false);
     p.server_request();
-    p.server
-        .send_response_head(
-            p.now,
-            StatusCode::OK,
-            [],
-            BodyKind::Length(10),
-            None,
-            &mut p.server_out,
-        )
-        .unwrap();
+    p.server_head(StatusCode::OK, BodyKind::Length(10)).unwrap();
     p.server.send_body(b"12345", &mut p.server_out).unwrap();
     assert_eq!(
         p.server
@@ -744,16 +724,7 @@ fn early_success_streams_both_ways() {
         p.client_request(&Method::POST, "/echo", BodyKind::Streaming, false);
         p.client_body(b"first ");
         p.server_request();
-        p.server
-            .send_response_head(
-                p.now,
-                StatusCode::OK,
-                [],
-                BodyKind::Streaming,
-                None,
-                &mut p.server_out,
-            )
-            .unwrap();
+        p.server_head(StatusCode::OK, BodyKind::Streaming).unwrap();
         p.server_next(Next::read_and_write()).unwrap();
         let (res, _) = p.client_response();
         assert_eq!(res.status, 200);
@@ -888,15 +859,7 @@ fn switching_protocols_needs_an_upgrade_request() {
     p.client_request(&Method::GET, "/", BodyKind::Empty, false);
     p.server_request();
     let err = p
-        .server
-        .send_response_head(
-            p.now,
-            StatusCode::SWITCHING_PROTOCOLS,
-            [],
-            BodyKind::Empty,
-            None,
-            &mut p.server_out,
-        )
+        .server_head(StatusCode::SWITCHING_PROTOCOLS, BodyKind::Empty)
         .unwrap_err();
     assert_eq!(err.user_error(), Some(UserError::InvalidState));
 }
@@ -914,16 +877,7 @@ fn connect_tunnel_both_sides() {
         .unwrap();
     let req = p.server_request();
     assert_eq!(req.method, Method::CONNECT);
-    p.server
-        .send_response_head(
-            p.now,
-            StatusCode::OK,
-            [],
-            BodyKind::Length(99),
-            None,
-            &mut p.server_out,
-        )
-        .unwrap();
+    p.server_head(StatusCode::OK, BodyKind::Length(99)).unwrap();
     assert_eq!(
         p.server_out, b"HTTP/1.1 200 OK\r\n\r\n",
         "no framing on a tunnel"
