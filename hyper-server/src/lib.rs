@@ -21,6 +21,9 @@ mod handler;
 mod response;
 mod server;
 
+#[cfg(test)]
+mod driver_tests;
+
 pub use error::Error;
 pub use handler::{Decoder, Encoder, Handler, HandlerFactory, Request};
 pub use hyper_net::{Control, SendError, TcpStream, Transport};
