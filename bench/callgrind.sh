@@ -29,7 +29,7 @@ measure() { # name port load-command...
   for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$port/ && break; sleep 0.2; done
   local reqs; reqs=$("$@" | tee "$out/load" | awk '/requests in/ {print $1} /^Complete requests/ {print $3}')
   reqs=$((reqs + 1)) # the readiness probe that answered
-  kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+  kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
   local ir; ir=$(awk '/^summary:|^totals:/ {print $2; exit}' "$out/cg")
   printf '%-28s %12s instructions / %8s requests = %6d per request\n' "$name" "$ir" "$reqs" $((ir / reqs))
   rm -rf "$out"
