@@ -63,7 +63,7 @@ fn main() -> io::Result<()> {
         buf = &buf[head_len..];
 
         // Read the body, as a handler returning Next::read() would.
-        conn.set_next(now, Next::read(), &mut out).expect("read");
+        conn.set_next(now, Next::read());
         conn.poll_transmit(&mut out, Some(&date));
         let mut body_len = 0usize;
         while conn.is_reading_body() {
@@ -98,7 +98,7 @@ fn main() -> io::Result<()> {
         {
             conn.send_body(text, &mut out).expect("declared length");
             // Ends the exchange: keep-alive or close, as the request allows.
-            if let Err(e) = conn.set_next(now, Next::end(), &mut out) {
+            if let Err(e) = conn.end_exchange(now, &mut out) {
                 writeln!(stdout, "-- exchange ended with: {e}")?;
             }
         }

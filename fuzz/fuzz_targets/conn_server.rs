@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
                     let _ = head;
                     buf.drain(..n);
                     heads += 1;
-                    let _ = conn.set_next(now, Next::read(), &mut out);
+                    conn.set_next(now, Next::read());
                     progressed = true;
                 }
                 Ok(None) => {}
@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
                 break;
             }
             conn.send_body(body.as_bytes(), &mut out).unwrap();
-            conn.set_next(now, Next::end(), &mut out).unwrap();
+            conn.end_exchange(now, &mut out).unwrap();
             progressed = true;
         }
         conn.poll_transmit(&mut out, None);

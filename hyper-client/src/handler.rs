@@ -43,8 +43,8 @@ pub trait Handler<T: Transport>: Send + 'static {
     /// Response body bytes can be read (or the body ended: `read` returns `Ok(0)`).
     fn on_response_readable(&mut self, decoder: &mut Decoder<'_, '_, T>) -> Next;
 
-    /// The request failed; the returned `Next` is ignored except for
-    /// [`Next::remove`]/[`Next::end`] semantics (the exchange is over either way).
+    /// The request failed; the exchange is over and the handler is dropped after this call,
+    /// so the returned `Next` is not acted on.
     fn on_error(&mut self, err: Error) -> Next;
 
     /// The request's connection, to wake the handler from another thread after

@@ -1,6 +1,6 @@
 //! The client half of hyper-next: the client-side state-machine [`Handler`] (the server's,
 //! with names and types adjusted), and a [`Client`] running handlers on its own event loop
-//! thread with a keep-alive pool keyed by host and port, DNS on resolver threads, connect
+//! thread with a keep-alive pool keyed by scheme, host and port, DNS on resolver threads, connect
 //! timeouts, and one safe retry of an idempotent request that hit a pooled connection the
 //! server had already closed.
 //!
@@ -11,17 +11,22 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod client;
+mod conn;
 mod error;
 mod handler;
+mod pool;
 mod request;
 mod url;
 
 pub use client::{Builder, Client, RequestError};
 pub use error::Error;
 pub use handler::{Decoder, Encoder, Handler, Response};
-pub use hyper_net::{Control, TcpStream};
-pub use hyper_proto::Next;
-pub use request::{InvalidHeader, Request};
+pub use hyper_net::{Control, SendError, TcpStream, Transport};
+/// Protocol vocabulary from `hyper_proto`, so that a client needs no other import: the
+/// limits it applies to responses, what a response body looks like, and why a response was
+/// refused.
+pub use hyper_proto::{BodyLength, Headers, InvalidHeader, Limits, Next, OutgoingHead, ParseError};
+pub use request::Request;
 pub use url::{IntoUrl, Url, UrlError};
 
 /// Methods, status codes and other vocabulary, from the `http` crate.

@@ -1,33 +1,24 @@
 //! [`Request`]: the head a client handler fills in `on_request`.
 
 use core::fmt;
+use core::ops::{Deref, DerefMut};
 
 use http::Method;
-use hyper_proto::{BodyKind, HeaderList};
+use hyper_proto::{BodyKind, HeaderList, InvalidHeader, OutgoingHead};
 
 use crate::url::Url;
 
-/// A header the request cannot carry (a name that is not a token, a value with CR/LF/NUL).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InvalidHeader;
-
-impl fmt::Display for InvalidHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid header name or value")
-    }
-}
-
-impl std::error::Error for InvalidHeader {}
-
-/// The request head: method (GET by default), headers, body framing, `Expect`.
+/// The request head: method (GET by default), the URL, and the fields and framing of an
+/// [`OutgoingHead`] (its methods are reached through `Deref`: `remove_header`, `headers`,
+/// `header`, `set_content_length`, `set_chunked`, `body_kind`), plus `Expect`.
 ///
 /// `Host` comes from the URL unless set here. `Content-Length` / `Transfer-Encoding:
-/// chunked` given as headers set the framing. Without a body declared, none is sent.
+/// chunked` given as headers set the framing, and `Expect: 100-continue` the expectation.
+/// Without a body declared, none is sent.
 pub struct Request {
     method: Method,
     url: Url,
-    headers: HeaderList,
-    body: BodyKind,
+    head: OutgoingHead,
     expect_continue: bool,
 }
 
@@ -36,9 +27,22 @@ impl fmt::Debug for Request {
         f.debug_struct("Request")
             .field("method", &self.method)
             .field("url", &self.url.to_string())
-            .field("headers", &self.headers)
-            .field("body", &self.body)
+            .field("head", &self.head)
             .finish()
+    }
+}
+
+impl Deref for Request {
+    type Target = OutgoingHead;
+
+    fn deref(&self) -> &OutgoingHead {
+        &self.head
+    }
+}
+
+impl DerefMut for Request {
+    fn deref_mut(&mut self) -> &mut OutgoingHead {
+        &mut self.head
     }
 }
 
@@ -47,8 +51,7 @@ impl Request {
         Self {
             method: Method::GET,
             url,
-            headers: HeaderList::new(),
-            body: BodyKind::Empty,
+            head: OutgoingHead::new(),
             expect_continue: false,
         }
     }
@@ -68,56 +71,45 @@ impl Request {
         &self.method
     }
 
-    /// Sets a header, replacing others of the same name.
+    /// Sets a header, replacing others of the same name; `Expect: 100-continue` sets the
+    /// expectation instead.
     ///
     /// # Errors
     ///
-    /// [`InvalidHeader`]; nothing changes then.
+    /// [`InvalidHeader`], and any `Expect` but `100-continue`; nothing changes then.
     pub fn set_header(&mut self, name: &str, value: impl AsRef<[u8]>) -> Result<(), InvalidHeader> {
-        self.put(name, value.as_ref(), true)
+        if self.expect(name, value.as_ref())? {
+            return Ok(());
+        }
+        self.head.set_header(name, value)
     }
 
-    /// Adds a header line.
+    /// Adds a header line, keeping others of the same name.
     ///
     /// # Errors
     ///
-    /// [`InvalidHeader`].
+    /// As [`Request::set_header`].
     pub fn append_header(
         &mut self,
         name: &str,
         value: impl AsRef<[u8]>,
     ) -> Result<(), InvalidHeader> {
-        self.put(name, value.as_ref(), false)
-    }
-
-    /// Stores a header; `Content-Length`, `Transfer-Encoding: chunked` and
-    /// `Expect: 100-continue` set the framing and expectation instead.
-    fn put(&mut self, name: &str, value: &[u8], replace: bool) -> Result<(), InvalidHeader> {
-        if name.eq_ignore_ascii_case("expect") {
-            if !value.eq_ignore_ascii_case(b"100-continue") {
-                return Err(InvalidHeader);
-            }
-            self.expect_continue = true;
+        if self.expect(name, value.as_ref())? {
             return Ok(());
         }
-        let framing = self
-            .headers
-            .insert_or_framing(name, value, replace)
-            .map_err(|_| InvalidHeader)?;
-        if let Some(kind) = framing {
-            self.body = kind;
+        self.head.append_header(name, value)
+    }
+
+    /// Takes an `Expect` header as the expectation: whether it was one.
+    fn expect(&mut self, name: &str, value: &[u8]) -> Result<bool, InvalidHeader> {
+        if !name.eq_ignore_ascii_case("expect") {
+            return Ok(false);
         }
-        Ok(())
-    }
-
-    /// Declares a body of exactly `n` bytes.
-    pub fn set_content_length(&mut self, n: u64) {
-        self.body = BodyKind::Length(n);
-    }
-
-    /// Declares a body of unknown length (chunked).
-    pub fn set_chunked(&mut self) {
-        self.body = BodyKind::Streaming;
+        if !value.eq_ignore_ascii_case(b"100-continue") {
+            return Err(InvalidHeader);
+        }
+        self.expect_continue = true;
+        Ok(true)
     }
 
     /// Sends `Expect: 100-continue` and holds the body back until the server answers `100`
@@ -127,15 +119,15 @@ impl Request {
     }
 
     pub(crate) fn body(&self) -> BodyKind {
-        self.body
+        self.head.body_kind().unwrap_or(BodyKind::Empty)
     }
 
     pub(crate) fn expect_continue(&self) -> bool {
         self.expect_continue
     }
 
-    pub(crate) fn list(&self) -> &HeaderList {
-        &self.headers
+    pub(crate) fn fields(&self) -> &HeaderList {
+        self.head.list()
     }
 
     /// Whether re-sending this request is harmless (RFC 9110 §9.2.2).

@@ -131,6 +131,11 @@ impl Url {
         })
     }
 
+    /// The scheme (`http`: the only one parsed for now).
+    pub fn scheme(&self) -> &'static str {
+        "http"
+    }
+
     /// The host name or address (IPv6 without brackets).
     pub fn host(&self) -> &str {
         &self.text[self.host.0..self.host.1]

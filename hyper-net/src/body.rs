@@ -5,7 +5,7 @@ use std::io::{self, IoSlice, Read, Write};
 
 use hyper_proto::{Conn, Role};
 
-use crate::event_loop::Io;
+use crate::io::Io;
 use crate::transport::Transport;
 
 fn proto_err(e: hyper_proto::Error) -> io::Error {

@@ -1,10 +1,13 @@
 //! The mio event loop under hyper-next: non-blocking sockets, a slab of connections, a
 //! timer wheel, `Control` wakeups from any thread, and a per-loop buffer pool.
 //!
-//! This crate knows no HTTP. A [`Driver`] (the server or client role, implemented by
+//! The loop itself knows no HTTP: a [`Driver`] (the server or client role, implemented by
 //! `hyper-server` / `hyper-client`, or by a test) runs on each connection; the loop calls it
 //! with static dispatch when a connection is readable, writable, timed out or woken, and
-//! does the socket work around it:
+//! does the socket work around it. HTTP enters in two places only, both over
+//! `hyper_proto::Conn`: the body glue ([`Decoder`] / [`Encoder`]), and the glue role drivers
+//! share ([`exchange`]: handler calls, panics, progress, back-pressure, `Control` tags).
+//! [`Why::Woken`] carries a `hyper_proto::Next`.
 //!
 //! ```text
 //!   epoll ──▶ EventLoop::turn ──▶ Driver::ready(conn, &mut Io, Why) ──▶ Step
@@ -23,8 +26,12 @@
 
 mod body;
 mod buf;
+mod config;
 mod control;
+mod driver;
 mod event_loop;
+pub mod exchange;
+mod io;
 mod resolve;
 mod threads;
 mod timer;
@@ -32,8 +39,11 @@ mod token;
 mod transport;
 
 pub use body::{Decoder, Encoder, MAX_QUEUED_BODY};
+pub use config::Config;
 pub use control::{Control, SendError};
-pub use event_loop::{bind, Closed, Config, Cx, Driver, EventLoop, Io, LoopHandle, Step, Why};
+pub use driver::{Closed, Cx, Driver, Step, Why};
+pub use event_loop::{bind, EventLoop, LoopHandle};
+pub use io::Io;
 pub use resolve::Resolver;
 pub use threads::{spawn_loops, Loops};
 pub use token::ConnId;

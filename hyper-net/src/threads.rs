@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crate::event_loop::{Config, Driver, EventLoop, LoopHandle};
+use crate::config::Config;
+use crate::driver::Driver;
+use crate::event_loop::{EventLoop, LoopHandle};
 
 /// Running loops started by [`spawn_loops`].
 #[derive(Debug)]

@@ -56,7 +56,7 @@ impl Driver for EchoHttp {
                                 out,
                             )
                             .unwrap();
-                        proto.set_next(now, Next::read(), io.write_buf()).unwrap();
+                        proto.set_next(now, Next::read());
                     }
                     Ok(None) => match io.read() {
                         Ok(0) => return Step::close(),
@@ -94,7 +94,7 @@ impl Driver for EchoHttp {
             if proto.is_writing_body() {
                 Encoder::new(io, proto).close().unwrap();
             }
-            if proto.set_next(now, Next::end(), io.write_buf()).is_err() || proto.is_closed() {
+            if proto.end_exchange(now, io.write_buf()).is_err() || proto.is_closed() {
                 return Step::close();
             }
         }

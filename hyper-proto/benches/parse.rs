@@ -63,8 +63,7 @@ fn heads(c: &mut Criterion) {
                 )
                 .unwrap();
                 conn.send_body(b"Hello, World!", &mut out).unwrap();
-                conn.set_next(now, hyper_proto::Next::end(), &mut out)
-                    .unwrap();
+                conn.end_exchange(now, &mut out).unwrap();
                 black_box(out.len());
             });
         });

@@ -44,8 +44,8 @@ use crate::encode::{Encoder, Frame};
 use crate::error::{Error, ParseError, TimeoutKind, UserError};
 use crate::head::BodyLength;
 use crate::head_encode::{
-    encode_request_fields, encode_response_fields, write_decimal, BodyKind, DateCache, EncodedHead,
-    Fields, RequestLine, ResponseContext,
+    encode_request_fields, encode_response_fields, write_error_response, BodyKind, DateCache,
+    EncodedHead, Fields, RequestLine, ResponseContext,
 };
 use crate::limits::Limits;
 use crate::next::{Interest, Next};
@@ -57,6 +57,10 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Default time a peer has to send a whole request head (hyper: 30 s; slowloris protection).
 pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default time a client holds back a request body sent with `Expect: 100-continue` before
+/// sending it anyway (curl waits 1 s).
+pub const DEFAULT_CONTINUE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Settings of one connection.
 ///
@@ -77,6 +81,7 @@ pub struct Config {
     keep_alive: bool,
     idle_timeout: Option<Duration>,
     head_timeout: Option<Duration>,
+    continue_timeout: Duration,
 }
 
 impl Default for Config {
@@ -86,6 +91,7 @@ impl Default for Config {
             keep_alive: true,
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             head_timeout: Some(DEFAULT_HEAD_TIMEOUT),
+            continue_timeout: DEFAULT_CONTINUE_TIMEOUT,
         }
     }
 }
@@ -115,6 +121,13 @@ impl Config {
         self
     }
 
+    /// How long a client holds back a body sent with `Expect: 100-continue` waiting for
+    /// `100 Continue` before sending it anyway ([`DEFAULT_CONTINUE_TIMEOUT`]).
+    pub const fn continue_timeout(mut self, d: Duration) -> Self {
+        self.continue_timeout = d;
+        self
+    }
+
     /// Whether keep-alive is on.
     pub const fn is_keep_alive(&self) -> bool {
         self.keep_alive
@@ -135,20 +148,31 @@ mod sealed {
 }
 
 /// The side of the connection: [`Server`] reads requests, [`Client`] reads responses.
+///
+/// The generic state machine asks the role through these hooks wherever the two sides
+/// differ (h11's "Rule 2"): the role-specific code lives with the role.
 pub trait Role: sealed::Sealed {
     /// Role-specific state (the head parser and what it needs).
     #[doc(hidden)]
     type Data: fmt::Debug;
     #[doc(hidden)]
     fn data(limits: Limits) -> Self::Data;
+    /// The name in `Debug` output.
     #[doc(hidden)]
-    const IS_SERVER: bool;
+    const NAME: &'static str;
+    /// Whether a remote violation or a head-read timeout is answered with an automatic
+    /// response (the server's 4xx; a client just closes).
+    #[doc(hidden)]
+    const ANSWERS_ERRORS: bool;
     /// Whether a `100 Continue` waits to be written.
     #[doc(hidden)]
     fn continue_queued(data: &Self::Data) -> bool;
     /// The handler asked to read the body: queue `100 Continue` if the request expects it.
     #[doc(hidden)]
     fn queue_continue(data: &mut Self::Data);
+    /// The wait for `100 Continue` is over: a held-back request body may go.
+    #[doc(hidden)]
+    fn stop_awaiting_continue(data: &mut Self::Data);
 }
 
 /// The server role: reads requests, writes responses.
@@ -196,7 +220,8 @@ impl Role for Server {
             continue_state: Continue::None,
         }
     }
-    const IS_SERVER: bool = true;
+    const NAME: &'static str = "Conn<Server>";
+    const ANSWERS_ERRORS: bool = true;
     fn continue_queued(data: &ServerData) -> bool {
         data.continue_state == Continue::Queued
     }
@@ -205,6 +230,7 @@ impl Role for Server {
             data.continue_state = Continue::Queued;
         }
     }
+    fn stop_awaiting_continue(_: &mut ServerData) {}
 }
 
 impl Role for Client {
@@ -216,11 +242,15 @@ impl Role for Client {
             awaiting_continue: false,
         }
     }
-    const IS_SERVER: bool = false;
+    const NAME: &'static str = "Conn<Client>";
+    const ANSWERS_ERRORS: bool = false;
     fn continue_queued(_: &ClientData) -> bool {
         false
     }
     fn queue_continue(_: &mut ClientData) {}
+    fn stop_awaiting_continue(data: &mut ClientData) {
+        data.awaiting_continue = false;
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,8 +303,15 @@ pub struct Conn<R: Role> {
     /// The peer closed its sending side.
     peer_eof: bool,
     next: Next,
+    /// The idle, head-read or `Next` deadline (one at a time).
     deadline: Option<(Instant, TimeoutKind)>,
+    /// Client: when a body held back for `100 Continue` goes out anyway. A timer beside
+    /// `deadline`, since a `Next` timeout may run at the same time.
+    continue_at: Option<Instant>,
     pending: Pending,
+    /// Our head for the current exchange was written (it stays set when the exchange
+    /// completes on the wire, until the next one starts or the exchange is ended).
+    head_sent: bool,
     /// Bytes of the current head seen so far, to arm the head timeout once.
     head_started: bool,
     /// The connection left HTTP/1.1 (101, or a 2xx to CONNECT): the bytes that follow
@@ -289,17 +326,13 @@ pub struct Conn<R: Role> {
 
 impl<R: Role> fmt::Debug for Conn<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(if R::IS_SERVER {
-            "Conn<Server>"
-        } else {
-            "Conn<Client>"
-        })
-        .field("reading", &self.reading)
-        .field("writing", &self.writing)
-        .field("keep_alive", &self.keep_alive)
-        .field("next", &self.next)
-        .field("deadline", &self.deadline)
-        .finish()
+        f.debug_struct(R::NAME)
+            .field("reading", &self.reading)
+            .field("writing", &self.writing)
+            .field("keep_alive", &self.keep_alive)
+            .field("next", &self.next)
+            .field("deadline", &self.deadline)
+            .finish()
     }
 }
 
@@ -314,7 +347,9 @@ impl<R: Role> Conn<R> {
             peer_eof: false,
             next: Next::read(),
             deadline: None,
+            continue_at: None,
             pending: Pending::None,
+            head_sent: false,
             head_started: false,
             upgraded: false,
             exchanges: 0,
@@ -382,12 +417,11 @@ impl<R: Role> Conn<R> {
         matches!(self.writing, Writing::Body(_))
     }
 
-    /// Whether socket reads are useful now: a head or body is expected, or (between
-    /// exchanges) to notice the peer closing.
+    /// Whether socket reads are useful now: the last [`Next`] asks to read and a head or
+    /// body is expected (between exchanges: the next head, or the peer closing).
     pub fn wants_read(&self) -> bool {
         match self.reading {
-            Reading::Init => true,
-            Reading::Body(_) => self.next.is_read(),
+            Reading::Init | Reading::Body(_) => self.next.is_read(),
             Reading::Done | Reading::Closed => false,
         }
     }
@@ -406,15 +440,27 @@ impl<R: Role> Conn<R> {
             || (self.next.is_write() && matches!(self.writing, Writing::Init | Writing::Body(_)))
     }
 
-    /// The last [`Next`] the handler gave.
-    pub fn next_interest(&self) -> Next {
+    /// The last [`Next`] given to [`Conn::set_next`] (`read` between exchanges).
+    pub fn next(&self) -> Next {
         self.next
+    }
+
+    /// Whether our head for the current exchange was written: the response head (server)
+    /// or the request head (client). It stays true after the exchange completed on the
+    /// wire, until [`Conn::end_exchange`] or the next exchange's head.
+    pub fn head_sent(&self) -> bool {
+        self.head_sent
     }
 
     /// The earliest deadline, if any: call [`Conn::handle_timeout`] when it passes.
     #[must_use]
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.deadline.map(|(at, _)| at)
+        let main = self.deadline.map(|(at, _)| at);
+        match (main, self.continue_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fires the deadline if `now` is past it; safe to call at any time (spurious calls
@@ -422,7 +468,14 @@ impl<R: Role> Conn<R> {
     ///
     /// A [`TimeoutKind::Next`] timeout goes to the handler, which decides; the idle and
     /// head-read timeouts close the connection (head-read answers 408 first, server role).
+    ///
+    /// The client's wait for `100 Continue` is a timer too: when it passes, the held-back
+    /// body may go ([`Conn::may_send_body`]) and no error is returned for it.
     pub fn handle_timeout(&mut self, now: Instant) -> Option<Error> {
+        if self.continue_at.is_some_and(|at| now >= at) {
+            self.continue_at = None;
+            R::stop_awaiting_continue(&mut self.data);
+        }
         let (at, kind) = self.deadline?;
         if now < at {
             return None;
@@ -430,49 +483,54 @@ impl<R: Role> Conn<R> {
         self.deadline = None;
         match kind {
             TimeoutKind::Idle => self.close(),
-            TimeoutKind::HeadRead => {
-                if R::IS_SERVER {
-                    self.pending =
-                        Pending::Error(StatusCode::REQUEST_TIMEOUT, "request head timeout");
-                }
+            TimeoutKind::HeadRead if R::ANSWERS_ERRORS => {
+                self.pending = Pending::Error(StatusCode::REQUEST_TIMEOUT, "request head timeout");
                 self.reading = Reading::Closed;
                 self.keep_alive = false;
-                if !R::IS_SERVER {
-                    self.close();
-                }
             }
+            TimeoutKind::HeadRead => self.close(),
             TimeoutKind::Next => {}
         }
         Some(Error::timeout(kind))
     }
 
-    /// Applies the handler's `next` (with its timeout measured from `now`).
+    /// Records the handler's `next`: what [`Conn::wants_read`] / [`Conn::wants_write`]
+    /// report from now on, and its timeout (measured from `now`) as the deadline. Asking to
+    /// read an expecting request body queues `100 Continue` for [`Conn::poll_transmit`].
     ///
-    /// [`Next::end`] finishes the exchange: an open chunked body gets its last chunk written
-    /// to `out`, and keep-alive is decided. [`Next::remove`] closes the connection.
-    ///
-    /// # Errors
-    ///
-    /// [`UserError::BodyTooShort`] when the handler ends a length body early: the connection
-    /// closes, since the peer cannot frame what follows.
-    pub fn set_next(&mut self, now: Instant, next: Next, out: &mut Vec<u8>) -> Result<(), Error> {
+    /// [`Next::remove`] closes the connection. [`Next::end`] is only recorded: call
+    /// [`Conn::end_exchange`] to end the exchange (it may have bytes to write).
+    pub fn set_next(&mut self, now: Instant, next: Next) {
         self.next = next;
         match next.interest() {
-            Interest::Remove => {
-                self.close();
-                return Ok(());
-            }
-            Interest::End => return self.end_exchange(now, out),
+            Interest::Remove => return self.close(),
+            Interest::End => return,
             _ => {}
         }
         if next.is_read() && matches!(self.reading, Reading::Body(_)) {
             R::queue_continue(&mut self.data);
         }
         self.deadline = next.deadline_after().map(|d| (now + d, TimeoutKind::Next));
-        Ok(())
     }
 
-    fn end_exchange(&mut self, now: Instant, out: &mut Vec<u8>) -> Result<(), Error> {
+    /// Ends the current exchange (the handler returned [`Next::end`]): an open chunked body
+    /// gets its last chunk written to `out`, and keep-alive is decided: the connection
+    /// waits for the next exchange ([`Conn::is_idle`]) or closes. An exchange that already
+    /// completed on the wire is only released. Afterwards [`Conn::next`] is `read` again.
+    ///
+    /// # Errors
+    ///
+    /// [`UserError::BodyTooShort`] when a length body was not written in full, and
+    /// [`UserError::InvalidState`] when a server ends without a response: the connection
+    /// closes, since the peer cannot frame what follows.
+    pub fn end_exchange(&mut self, now: Instant, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.head_sent = false;
+        let result = self.end_current(now, out);
+        self.next = Next::read();
+        result
+    }
+
+    fn end_current(&mut self, now: Instant, out: &mut Vec<u8>) -> Result<(), Error> {
         if matches!(
             (&self.reading, &self.writing),
             (Reading::Init, Writing::Init)
@@ -490,26 +548,19 @@ impl<R: Role> Conn<R> {
                     self.writing = Writing::Closed;
                 }
             },
-            Writing::Init if R::IS_SERVER => {
-                // Ending without a response: nothing sensible can follow.
+            Writing::Init => {
+                // Ending without our message (a server that never answered): nothing
+                // sensible can follow. (A client always wrote its request first.)
                 result = Err(UserError::InvalidState.into());
                 self.keep_alive = false;
                 self.writing = Writing::Closed;
             }
             _ => {}
         }
-        if !matches!(self.reading, Reading::Done | Reading::Init) {
-            // Unread body: its bytes would be taken for the next head. Close instead.
-            self.keep_alive = false;
-            self.reading = Reading::Closed;
-        }
-        if R::IS_SERVER {
-            if matches!(self.reading, Reading::Init) {
-                self.keep_alive = false;
-                self.reading = Reading::Closed;
-            }
-        } else if matches!(self.reading, Reading::Init) && !matches!(self.writing, Writing::Init) {
-            // A client ending before the response head arrived gives the connection up.
+        if !matches!(self.reading, Reading::Done) {
+            // An unread body: its bytes would be taken for the next head; no head yet (a
+            // client ending before the response came): the answer would be taken for the
+            // next request's. Close instead.
             self.keep_alive = false;
             self.reading = Reading::Closed;
         }
@@ -527,7 +578,6 @@ impl<R: Role> Conn<R> {
                 self.reading = Reading::Init;
                 self.writing = Writing::Init;
                 self.head_started = false;
-                self.next = Next::read();
                 self.exchanges += 1;
                 self.deadline = self
                     .config
@@ -561,6 +611,7 @@ impl<R: Role> Conn<R> {
         self.writing = Writing::Closed;
         self.keep_alive = false;
         self.deadline = None;
+        self.continue_at = None;
     }
 
     /// Decodes body bytes from `buf` (the unconsumed bytes after the head).
@@ -621,15 +672,11 @@ impl<R: Role> Conn<R> {
         self.keep_alive = false;
         match &mut self.reading {
             Reading::Init => {
-                let started = self.head_started;
-                if R::IS_SERVER || matches!(self.writing, Writing::Init) {
-                    self.close();
-                } else {
-                    // Client: the server closed without (a complete) response.
-                    self.close();
-                    return Err(ParseError::IncompleteHead.into());
-                }
-                if started {
+                // Between exchanges a close is quiet; in the middle of a head, or with our
+                // message sent (a client waiting for its response), the head is cut short.
+                let cut = self.head_started || !matches!(self.writing, Writing::Init);
+                self.close();
+                if cut {
                     return Err(ParseError::IncompleteHead.into());
                 }
                 Ok(())
@@ -658,7 +705,7 @@ impl<R: Role> Conn<R> {
         self.keep_alive = false;
         self.reading = Reading::Closed;
         self.deadline = None;
-        match (R::IS_SERVER, &self.writing, e.status_hint()) {
+        match (R::ANSWERS_ERRORS, &self.writing, e.status_hint()) {
             (true, Writing::Init, Some(status)) => {
                 self.pending = Pending::Error(status, e.description());
             }
@@ -737,6 +784,7 @@ impl<R: Role> Conn<R> {
     }
 
     fn start_writing(&mut self, head: EncodedHead, now: Instant) {
+        self.head_sent = true;
         self.keep_alive &= head.keep_alive;
         self.writing = if head.encoder.is_finished() {
             Writing::Done
@@ -826,6 +874,7 @@ impl Conn<Server> {
         }
         let meta = self.data.parser.meta();
         self.head_started = false;
+        self.head_sent = false;
         self.trailers.clear();
         self.keep_alive &= meta.keep_alive;
         self.data.version = meta.version;
@@ -904,6 +953,7 @@ impl Conn<Server> {
         };
         let head = encode_response_fields(out, status, headers, body, &ctx, date)?;
         if switching || (self.data.connect && status.is_success()) {
+            self.head_sent = true;
             self.upgrade();
             return Ok(());
         }
@@ -973,29 +1023,6 @@ impl Conn<Server> {
             false
         }
     }
-}
-
-fn write_error_response(
-    out: &mut Vec<u8>,
-    status: StatusCode,
-    text: &str,
-    date: Option<&DateCache>,
-) {
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ");
-    write_decimal(out, text.len() as u64 + 1);
-    out.extend_from_slice(b"\r\n");
-    if let Some(date) = date {
-        out.extend_from_slice(b"date: ");
-        out.extend_from_slice(date.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(text.as_bytes());
-    out.push(b'\n');
 }
 
 // ===== Client role =====
@@ -1074,20 +1101,26 @@ impl Conn<Client> {
         let head = encode_request_fields(out, line, fields, body, expect_continue, keep_alive)?;
         self.data.method = line.method.clone();
         self.data.awaiting_continue = expect_continue && !head.encoder.is_finished();
+        self.continue_at = self
+            .data
+            .awaiting_continue
+            .then(|| now + self.config.continue_timeout);
         self.data.parser.reset();
         self.deadline = None;
         self.start_writing(head, now);
         Ok(())
     }
 
-    /// Whether the request body may be written: not while waiting for `100 Continue`.
+    /// Whether the request body may be written: not while waiting for `100 Continue` (up
+    /// to [`Config::continue_timeout`], a timer of [`Conn::poll_timeout`]).
     pub fn may_send_body(&self) -> bool {
         matches!(self.writing, Writing::Body(_)) && !self.data.awaiting_continue
     }
 
-    /// Stops waiting for `100 Continue` (the caller's timeout passed): send the body anyway.
+    /// Stops waiting for `100 Continue`: send the body now.
     pub fn stop_awaiting_continue(&mut self) {
         self.data.awaiting_continue = false;
+        self.continue_at = None;
     }
 
     /// Parses a response head at the start of `buf`.
@@ -1117,13 +1150,14 @@ impl Conn<Client> {
         let head_len = meta.head_len;
         if meta.status.is_informational() && meta.status != StatusCode::SWITCHING_PROTOCOLS {
             if meta.status == StatusCode::CONTINUE {
-                self.data.awaiting_continue = false;
+                self.stop_awaiting_continue();
             }
             self.data.parser.reset();
             return Ok(Some(head_len));
         }
         let held_back = self.data.awaiting_continue;
         self.data.awaiting_continue = false;
+        self.continue_at = None;
         self.trailers.clear();
         self.keep_alive &= meta.keep_alive;
         if meta.upgrade {
@@ -1160,25 +1194,5 @@ impl Conn<Client> {
     /// If `buf` is shorter than that head.
     pub fn response<'b>(&'b self, buf: &'b [u8]) -> Response<'b> {
         self.data.parser.response(buf)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn error_response_bytes() {
-        let mut out = Vec::new();
-        write_error_response(
-            &mut out,
-            StatusCode::BAD_REQUEST,
-            "invalid Content-Length",
-            None,
-        );
-        assert_eq!(
-            out,
-            b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 23\r\n\r\ninvalid Content-Length\n"
-        );
     }
 }

@@ -588,8 +588,48 @@ fn civil_from_days(z: i64) -> (i64, u64, u64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// The automatic answer of a connection: `status`, `Connection: close`, and `text` as a
+/// `text/plain` body.
+pub(crate) fn write_error_response(
+    out: &mut Vec<u8>,
+    status: StatusCode,
+    text: &str,
+    date: Option<&DateCache>,
+) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ");
+    write_decimal(out, text.len() as u64 + 1);
+    out.extend_from_slice(b"\r\n");
+    if let Some(date) = date {
+        out.extend_from_slice(b"date: ");
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'\n');
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn error_response_bytes() {
+        let mut out = Vec::new();
+        write_error_response(
+            &mut out,
+            StatusCode::BAD_REQUEST,
+            "invalid Content-Length",
+            None,
+        );
+        assert_eq!(
+            out,
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 23\r\n\r\ninvalid Content-Length\n"
+        );
+    }
+
     use super::*;
     use std::time::Duration;
 

@@ -9,7 +9,8 @@
 //! ```text
 //!  socket bytes ─▶ [caller's read buffer] ─▶ Conn::recv_head ─▶ Request view (borrowed)
 //!                                         └▶ Conn::recv_body ─▶ body slices (borrowed)
-//!  handler's Next ─▶ Conn::set_next ─▶ interest + deadline (wants_read / poll_timeout)
+//!  handler's Next ─▶ Conn::set_next ─▶ wants_read / wants_write / poll_timeout
+//!  Next::end      ─▶ Conn::end_exchange ─▶ last chunk; next exchange, or close
 //!  response head ─▶ Conn::send_response_head ─┐
 //!  body bytes    ─▶ Conn::frame_body / send_body ─▶ [caller's write buffer] ─▶ socket
 //!  automatic 100 / 4xx answers ─▶ Conn::poll_transmit ┘
@@ -27,7 +28,7 @@
 //! ```
 //! use std::time::Instant;
 //! use http::StatusCode;
-//! use hyper_proto::{BodyKind, Config, Conn, Next, Server};
+//! use hyper_proto::{BodyKind, Config, Conn, Server};
 //!
 //! let now = Instant::now();
 //! let mut conn = Conn::<Server>::new(Config::default(), now);
@@ -40,7 +41,7 @@
 //!
 //! conn.send_response_head(now, StatusCode::OK, [], BodyKind::Length(5), None, &mut out).unwrap();
 //! conn.send_body(b"hello", &mut out).unwrap();
-//! conn.set_next(now, Next::end(), &mut out).unwrap();
+//! conn.end_exchange(now, &mut out).unwrap(); // the handler said Next::end()
 //!
 //! assert_eq!(out, b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
 //! assert!(conn.is_idle() && conn.is_keep_alive()); // ready for the next request
@@ -59,6 +60,7 @@ mod headers;
 mod interop;
 mod limits;
 mod next;
+mod outgoing;
 mod request;
 mod response;
 
@@ -70,8 +72,8 @@ pub mod __fuzz {
 }
 
 pub use conn::{
-    Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_HEAD_TIMEOUT,
-    DEFAULT_IDLE_TIMEOUT,
+    Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_CONTINUE_TIMEOUT,
+    DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
 };
 pub use decode::{Decoded, Decoder};
 pub use encode::{Encoder, Frame};
@@ -87,5 +89,6 @@ pub use limits::{
     Limits, MAX_CHUNK_EXTENSIONS, MAX_HEADERS, MAX_HEAD_SIZE, MAX_TARGET_LEN, MAX_TRAILER_SIZE,
 };
 pub use next::{Interest, Next};
+pub use outgoing::{InvalidHeader, OutgoingHead};
 pub use request::{is_idempotent, Request, RequestParser};
 pub use response::{Response, ResponseParser};

@@ -128,7 +128,7 @@ fn steady_state_allocates_nothing() {
             conn.request(BROWSER).path(),
             "/wp-content/uploads/2010/03/hello-kitty.jpg"
         );
-        conn.set_next(now, Next::write(), out).unwrap();
+        conn.set_next(now, Next::write());
         let headers = [(&b"content-type"[..], &b"text/plain"[..])];
         conn.send_response_head(
             now,
@@ -143,7 +143,7 @@ fn steady_state_allocates_nothing() {
         out.extend_from_slice(frame.prefix());
         out.extend_from_slice(b"Hello, World!");
         out.extend_from_slice(frame.suffix());
-        conn.set_next(now, Next::end(), out).unwrap();
+        conn.end_exchange(now, out).unwrap();
         assert!(conn.is_idle());
     };
     exchange(&mut conn, &mut out);

@@ -1,23 +1,44 @@
 //! The server role on hyper-net: turns loop events into handler calls through a
 //! `hyper_proto::Conn<Server>`.
+//!
+//! # Theory of operation
+//!
+//! A connection alternates between two phases, told apart by whether a handler is
+//! attached:
+//!
+//! - **Between requests** (no handler): read until `Conn::recv_head` has a head, then create
+//!   the handler with the request's tagged `Control` and call `on_request`. Pipelined
+//!   requests wait in the read buffer; proto parses one only when the previous exchange
+//!   ended.
+//! - **In an exchange** (a handler): act on proto's record of the handler's last `Next`
+//!   (`Conn::next`): read the body (`on_request_readable`), fill and write the response head
+//!   (`on_response`, once: `Conn::head_sent`), write the body (`on_response_writable`), wait
+//!   for a `Control`, or end. Every answer goes back to proto through `Conn::set_next`.
+//!
+//! Who ends an exchange: the handler, by returning `Next::end()`; the driver then calls
+//! `Conn::end_exchange` (last chunk, keep-alive or close) and drops the handler. A
+//! handler that ends without answering after an error gets the error's status; one that
+//! panics gets a 500 if nothing was sent. What the connection waits for when the driver
+//! yields comes from proto (`exchange::step_of`); the driver adds only its yield decisions
+//! (no progress, back-pressure, parked handlers). The shared pieces (turn budget, panic
+//! isolation, tags, progress, back-pressure) are in `hyper_net::exchange`.
 
 use std::io;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::StatusCode;
-use hyper_net::{Closed, Control, Cx, Driver, Io, Step, Transport, Why, MAX_QUEUED_BODY};
+use hyper_net::exchange::{
+    call, catch, fill, run_turn, step_of, write_blocked, ExchangeTag, Fill, Flow, Progress,
+};
+use hyper_net::{Closed, Control, Cx, Driver, Io, Step, Transport, Why};
 use hyper_proto::{BodyKind, DateCache, Interest, Next, Server, TimeoutKind};
 
 use crate::error::Error;
 use crate::handler::{Decoder, Encoder, Handler, HandlerFactory};
 use crate::response::Response;
 
-/// Handler calls one connection may make in one loop turn before yielding to the others.
-const CALLS_PER_TURN: usize = 256;
-
-pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport> {
+pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport, W> {
     factory: F,
     proto: hyper_proto::Config,
     /// What every connection of the loop uses in turn: the cached `Date` line and the one
@@ -25,7 +46,8 @@ pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport> {
     shared: Shared,
     date_at: Option<Instant>,
     stopping: bool,
-    wrap: fn(hyper_net::TcpStream) -> io::Result<T>,
+    /// Turns an accepted socket into the transport (the identity for plain TCP).
+    wrap: W,
     /// States of closed connections, kept with their memory (header tables, response
     /// header buffer) for the next accepted ones: a new connection allocates nothing.
     /// Boxed: a connection's state then moves as a pointer (into the loop's table, out of
@@ -36,12 +58,11 @@ pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport> {
 /// How many closed connection states a loop keeps for reuse.
 const SPARE_CONNS: usize = 64;
 
-impl<F: HandlerFactory<T>, T: Transport> ServerDriver<F, T> {
-    pub(crate) fn new(
-        factory: F,
-        proto: hyper_proto::Config,
-        wrap: fn(hyper_net::TcpStream) -> io::Result<T>,
-    ) -> Self {
+impl<F: HandlerFactory<T>, T: Transport, W> ServerDriver<F, T, W>
+where
+    W: FnMut(hyper_net::TcpStream) -> io::Result<T>,
+{
+    pub(crate) fn new(factory: F, proto: hyper_proto::Config, wrap: W) -> Self {
         Self {
             factory,
             proto,
@@ -67,27 +88,16 @@ pub(crate) struct ServerConn<H> {
     proto: hyper_proto::Conn<Server>,
     handler: Option<H>,
     ctrl: Control,
-    next: Next,
-    head_written: bool,
     /// The handler's error that it answered with `Next::end()` and no response.
     error_status: Option<StatusCode>,
-    /// Requests seen on this connection: the tag of the current handler's `Control`, so a
-    /// wakeup meant for an earlier request is dropped.
-    exchange: u64,
+    tag: ExchangeTag,
 }
 
-/// What to do after one handler interaction.
-enum Flow {
-    /// Keep going in this turn.
-    Continue,
-    /// Return this step to the loop.
-    Yield(Step),
-}
-
-impl<F, T> Driver for ServerDriver<F, T>
+impl<F, T, W> Driver for ServerDriver<F, T, W>
 where
     T: Transport,
     F: HandlerFactory<T>,
+    W: FnMut(hyper_net::TcpStream) -> io::Result<T>,
 {
     type Transport = T;
     type Conn = Box<ServerConn<F::Output>>;
@@ -108,10 +118,8 @@ where
                 proto: hyper_proto::Conn::<Server>::new(self.proto, cx.now()),
                 handler: None,
                 ctrl,
-                next: Next::read(),
-                head_written: false,
                 error_status: None,
-                exchange: 0,
+                tag: ExchangeTag::default(),
             }),
         };
         if self.stopping {
@@ -125,7 +133,7 @@ where
         // second (an Instant comparison per turn, no clock read).
         if self.date_at.is_none_or(|next| now >= next) {
             self.shared.date.update(SystemTime::now());
-            self.date_at = Some(now + std::time::Duration::from_millis(500));
+            self.date_at = Some(now + Duration::from_millis(500));
         }
     }
 
@@ -133,23 +141,19 @@ where
         let now = io.now();
         match why {
             Why::Woken { next, tag } => {
-                if conn.handler.is_some() && tag == conn.exchange {
-                    conn.next = next;
-                    if let Err(step) = conn.apply_next(now) {
-                        return step;
-                    }
+                if conn.handler.is_some() && conn.tag.is_current(tag) {
+                    conn.proto.set_next(now, next);
                 }
             }
             Why::Timeout => {
                 if let Some(err) = conn.proto.handle_timeout(now) {
                     if err.timeout_kind() == Some(TimeoutKind::Next) && conn.handler.is_some() {
-                        let next = call(&mut conn.handler, |h| h.on_error(Error::Timeout));
-                        match next {
+                        match call(&mut conn.handler, |h| h.on_error(Error::Timeout)) {
                             Some(next) => {
                                 conn.error_status = Some(StatusCode::REQUEST_TIMEOUT);
-                                conn.next = next;
+                                conn.proto.set_next(now, next);
                             }
-                            None => return conn.finish_panicked(io, &mut self.shared),
+                            None => return conn.finish_panicked(io, &self.shared),
                         }
                     } else {
                         // Idle or head-read timeout: the connection answers (408) or closes.
@@ -180,60 +184,36 @@ where
         log::trace!("connection closed: {why:?}");
         if let Some(h) = conn.handler.take() {
             // A handler that panics here loses nothing else: the connection is gone.
-            let _ = catch_unwind(AssertUnwindSafe(|| h.on_remove(transport)));
+            let _ = catch(|| h.on_remove(transport));
         }
         if self.spare.len() < SPARE_CONNS {
             conn.clear_exchange();
-            conn.exchange = 0;
+            conn.tag.reset();
             self.spare.push(conn);
         }
     }
 }
 
-/// Calls the handler in `slot`, catching a panic: `None` if it panicked (the handler is
-/// then leaked, since dropping it could panic again).
-fn call<H>(slot: &mut Option<H>, f: impl FnOnce(&mut H) -> Next) -> Option<Next> {
-    let handler = slot.as_mut()?;
-    match catch_unwind(AssertUnwindSafe(|| f(handler))) {
-        Ok(next) => Some(next),
-        Err(_) => {
-            log::debug!("handler panicked; closing its connection");
-            if let Some(h) = slot.take() {
-                std::mem::forget(h);
-            }
-            None
-        }
-    }
-}
-
 impl<H> ServerConn<H> {
-    /// Forgets the exchange that ended: no handler, nothing written, waiting for a head.
+    /// Forgets the exchange that ended: no handler, waiting for a head.
     fn clear_exchange(&mut self) {
         self.handler = None;
-        self.next = Next::read();
-        self.head_written = false;
         self.error_status = None;
     }
 
     /// After a handler panic: 500 when nothing was sent, then close.
-    fn finish_panicked<T: Transport>(&mut self, io: &mut Io<'_, T>, shared: &mut Shared) -> Step {
+    fn finish_panicked<T: Transport>(&mut self, io: &mut Io<'_, T>, shared: &Shared) -> Step {
         if self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR) {
             self.proto.poll_transmit(io.write_buf(), Some(&shared.date));
         }
         Step::close()
     }
 
-    /// Records the handler's `next` with the connection (100-continue, deadline).
-    fn apply_next(&mut self, now: Instant) -> Result<(), Step> {
-        match self.next.interest() {
-            Interest::End | Interest::Remove => Ok(()),
-            // Only `end` writes (a last chunk); the others need no buffer: do not take one
-            // from the pool for nothing.
-            _ => self
-                .proto
-                .set_next(now, self.next, &mut Vec::new())
-                .map_err(|_| Step::close()),
-        }
+    /// Records the handler's `next` with proto (`None`: the handler panicked).
+    fn apply(&mut self, now: Instant, next: Option<Next>) -> Result<(), ()> {
+        let next = next.ok_or(())?;
+        self.proto.set_next(now, next);
+        Ok(())
     }
 
     /// Runs the exchange as far as it can go this turn.
@@ -249,7 +229,7 @@ impl<H> ServerConn<H> {
         F: HandlerFactory<T, Output = H>,
         H: Handler<T>,
     {
-        for _ in 0..CALLS_PER_TURN {
+        let step = run_turn(|| {
             let flow = if self.handler.is_none() {
                 self.read_head(now, io, factory, shared)
             } else {
@@ -259,22 +239,22 @@ impl<H> ServerConn<H> {
             if self.proto.has_pending_transmit() {
                 self.proto.poll_transmit(io.write_buf(), Some(&shared.date));
             }
-            match flow {
-                Flow::Continue => {}
-                Flow::Yield(step) => return step,
+            if let Flow::Yield(step) = flow {
+                return Flow::Yield(step);
             }
             if self.proto.is_closed() {
-                if self.next.interest() == Interest::End {
+                if self.proto.next().interest() == Interest::End {
                     // The exchange is over (its response ended the connection): the
                     // handler no longer owns the connection.
                     self.handler = None;
                 }
-                return Step::close();
+                return Flow::Yield(Step::close());
             }
-        }
-        // Used its share of the turn. Unread input keeps the connection readable, so the
-        // loop gives it another turn after the others; interest stays as it was.
-        Step::read().until(self.proto.poll_timeout())
+            Flow::Continue
+        });
+        // `None`: used its share of the turn. Unread input keeps the connection readable,
+        // so the loop gives it another turn after the others; interest stays as it was.
+        step.unwrap_or_else(|| Step::read().until(self.proto.poll_timeout()))
     }
 
     fn read_head<T, F>(
@@ -300,43 +280,28 @@ impl<H> ServerConn<H> {
         };
         match parsed {
             Ok(Some(n)) => {
-                self.exchange += 1;
-                let ctrl = self.ctrl.with_tag(self.exchange);
-                let Ok(handler) = catch_unwind(AssertUnwindSafe(|| factory.create(ctrl))) else {
+                let ctrl = self.tag.start(&self.ctrl);
+                let Some(handler) = catch(|| factory.create(ctrl)) else {
                     self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR);
                     return Flow::Continue;
                 };
                 self.handler = Some(handler);
                 let req = self.proto.request(io.buffered());
-                let handler = self.handler.as_mut().expect("just set");
-                let next = catch_unwind(AssertUnwindSafe(|| handler.on_request(req)));
+                let next = call(&mut self.handler, |h| h.on_request(req));
                 io.consume(n);
-                match next {
-                    Ok(next) => {
-                        self.next = next;
-                        if let Err(step) = self.apply_next(now) {
-                            return Flow::Yield(step);
-                        }
-                        Flow::Continue
-                    }
-                    Err(_) => {
-                        if let Some(h) = self.handler.take() {
-                            std::mem::forget(h);
-                        }
-                        Flow::Yield(self.finish_panicked(io, shared))
-                    }
+                if self.apply(now, next).is_err() {
+                    return Flow::Yield(self.finish_panicked(io, shared));
                 }
+                Flow::Continue
             }
-            Ok(None) => match io.read() {
-                Ok(0) => {
+            Ok(None) => match fill(io) {
+                Fill::Data => Flow::Continue,
+                Fill::Eof => {
                     let _ = self.proto.recv_eof(now);
                     Flow::Yield(Step::close())
                 }
-                Ok(_) => Flow::Continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    Flow::Yield(Step::read().until(self.proto.poll_timeout()))
-                }
-                Err(_) => Flow::Yield(Step::close()),
+                Fill::Blocked => Flow::Yield(step_of(&self.proto)),
+                Fill::Failed(_) => Flow::Yield(Step::close()),
             },
             // A bad head: the automatic answer goes out in `drive`, then close.
             Err(_) => Flow::Yield(Step::close()),
@@ -348,42 +313,37 @@ impl<H> ServerConn<H> {
         T: Transport,
         H: Handler<T>,
     {
-        let deadline = self.proto.poll_timeout();
-        let next = match self.next.interest() {
+        let asked = self.proto.next().interest();
+        let next = match asked {
             Interest::Remove => {
                 self.proto.close();
                 return Flow::Yield(Step::close());
             }
             Interest::End => return self.end_exchange(now, io, shared),
-            Interest::Wait => return Flow::Yield(Step::wait().until(deadline)),
+            Interest::Wait => return Flow::Yield(step_of(&self.proto)),
             Interest::Read | Interest::ReadWrite if self.proto.is_reading_body() => {
                 if io.buffered().is_empty() {
                     // Nothing buffered: see what the socket has before calling the handler.
-                    match io.read() {
-                        Ok(_) => {}
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            if self.next.interest() == Interest::ReadWrite {
-                                return self.write_step(io, now, shared);
-                            }
-                            return Flow::Yield(Step::read().until(deadline));
+                    match fill(io) {
+                        Fill::Data | Fill::Eof => {}
+                        Fill::Blocked if asked == Interest::ReadWrite => {
+                            return self.write_step(io, now, shared);
                         }
-                        Err(e) => return self.io_error(e, io, shared),
+                        Fill::Blocked => return Flow::Yield(step_of(&self.proto)),
+                        Fill::Failed(e) => return self.io_error(e, io, shared),
                     }
                 }
-                let before = (io.buffered().len(), self.proto.is_reading_body());
+                let before = Progress::of(io, &self.proto);
                 let next = call(&mut self.handler, |h| {
                     h.on_request_readable(&mut Decoder::new(io, &mut self.proto))
                 });
                 let Some(next) = next else {
                     return Flow::Yield(self.finish_panicked(io, shared));
                 };
-                if next.is_read() && before == (io.buffered().len(), self.proto.is_reading_body()) {
+                if next.is_read() && !before.read_since(&Progress::of(io, &self.proto)) {
                     // No progress: the handler waits for more than is here.
-                    self.next = next;
-                    if let Err(step) = self.apply_next(now) {
-                        return Flow::Yield(step);
-                    }
-                    return Flow::Yield(Step::read().until(self.proto.poll_timeout()));
+                    self.proto.set_next(now, next);
+                    return Flow::Yield(step_of(&self.proto));
                 }
                 next
             }
@@ -398,19 +358,18 @@ impl<H> ServerConn<H> {
                 };
                 if next.interest() == Interest::Read {
                     // Asking to read a finished body again would spin: park it until a
-                    // Control wakes it or its deadline passes.
-                    self.next = Next::wait();
-                    return Flow::Yield(Step::wait().until(deadline));
+                    // Control wakes it or its deadline passes (the deadline stays).
+                    let rest = self.proto.poll_timeout().map(|t| t - now.min(t));
+                    let park = rest.map_or(Next::wait(), |d| Next::wait().timeout(d));
+                    self.proto.set_next(now, park);
+                    return Flow::Yield(step_of(&self.proto));
                 }
                 next
             }
             Interest::Write | Interest::ReadWrite => return self.write_step(io, now, shared),
         };
-        self.next = next;
-        match self.apply_next(now) {
-            Ok(()) => Flow::Continue,
-            Err(step) => Flow::Yield(step),
-        }
+        self.proto.set_next(now, next);
+        Flow::Continue
     }
 
     fn write_step<T>(&mut self, io: &mut Io<'_, T>, now: Instant, shared: &mut Shared) -> Flow
@@ -418,30 +377,28 @@ impl<H> ServerConn<H> {
         T: Transport,
         H: Handler<T>,
     {
-        let next = if !self.head_written {
+        let next = if !self.proto.head_sent() {
             match self.respond(now, io, shared) {
                 Ok(next) => next,
                 Err(step) => return Flow::Yield(step),
             }
         } else if self.proto.is_writing_body() {
-            if io.pending_write() >= MAX_QUEUED_BODY {
+            if write_blocked(io) {
                 // Back-pressure: wait until the socket drains what is queued.
                 return Flow::Yield(Step::write().until(self.proto.poll_timeout()));
             }
-            let before = io.pending_write();
+            let before = Progress::of(io, &self.proto);
             let next = call(&mut self.handler, |h| {
                 h.on_response_writable(&mut Encoder::new(io, &mut self.proto))
             });
             let Some(next) = next else {
                 return Flow::Yield(self.finish_panicked(io, shared));
             };
-            if next.is_write() && self.proto.is_writing_body() && io.pending_write() == before {
+            let after = Progress::of(io, &self.proto);
+            if next.is_write() && self.proto.is_writing_body() && !before.wrote_since(&after) {
                 // Nothing written (it waits for data from elsewhere, or the socket is full):
                 // give the loop back; a writable socket brings it here again next turn.
-                self.next = next;
-                if let Err(step) = self.apply_next(now) {
-                    return Flow::Yield(step);
-                }
+                self.proto.set_next(now, next);
                 return Flow::Yield(Step::write().until(self.proto.poll_timeout()));
             }
             next
@@ -449,11 +406,8 @@ impl<H> ServerConn<H> {
             // The body is complete: writing more is not possible; end the exchange.
             Next::end()
         };
-        self.next = next;
-        match self.apply_next(now) {
-            Ok(()) => Flow::Continue,
-            Err(step) => Flow::Yield(step),
-        }
+        self.proto.set_next(now, next);
+        Flow::Continue
     }
 
     /// Calls `on_response` and writes the head it filled. A handler that says nothing of
@@ -477,33 +431,23 @@ impl<H> ServerConn<H> {
         } else {
             BodyKind::Streaming
         };
-        self.write_head(now, io, default, shared)?;
-        Ok(next)
-    }
-
-    fn write_head<T: Transport>(
-        &mut self,
-        now: Instant,
-        io: &mut Io<'_, T>,
-        default: BodyKind,
-        shared: &mut Shared,
-    ) -> Result<(), Step> {
         let kind = shared.res.body_kind().unwrap_or(default);
-        let status = shared.res.status();
-        let result = self.proto.send_response_head_list(
+        let sent = self.proto.send_response_head_list(
             now,
-            status,
+            shared.res.status(),
             shared.res.list(),
             kind,
             Some(&shared.date),
             io.write_buf(),
         );
-        self.head_written = true;
-        result.map_err(|e| {
-            log::debug!("response head refused: {e}");
-            self.proto.close();
-            Step::close()
-        })
+        match sent {
+            Ok(()) => Ok(next),
+            Err(e) => {
+                log::debug!("response head refused: {e}");
+                self.proto.close();
+                Err(Step::close())
+            }
+        }
     }
 
     fn end_exchange<T>(&mut self, now: Instant, io: &mut Io<'_, T>, shared: &mut Shared) -> Flow
@@ -511,7 +455,7 @@ impl<H> ServerConn<H> {
         T: Transport,
         H: Handler<T>,
     {
-        if !self.head_written {
+        if !self.proto.head_sent() {
             if let Some(status) = self.error_status.take() {
                 // The handler ended after an error without answering: the server does.
                 self.proto.respond_error(status);
@@ -524,14 +468,11 @@ impl<H> ServerConn<H> {
                 Err(step) => return Flow::Yield(step),
             };
             if next.interest() != Interest::End {
-                self.next = next;
-                return match self.apply_next(now) {
-                    Ok(()) => Flow::Continue,
-                    Err(step) => Flow::Yield(step),
-                };
+                self.proto.set_next(now, next);
+                return Flow::Continue;
             }
         }
-        let result = self.proto.set_next(now, Next::end(), io.write_buf());
+        let result = self.proto.end_exchange(now, io.write_buf());
         self.clear_exchange();
         if result.is_err() || self.proto.is_closed() {
             return Flow::Yield(Step::close());
@@ -545,8 +486,7 @@ impl<H> ServerConn<H> {
         T: Transport,
         H: Handler<T>,
     {
-        let next = call(&mut self.handler, |h| h.on_error(Error::Io(e)));
-        match next {
+        match call(&mut self.handler, |h| h.on_error(Error::Io(e))) {
             Some(_) => {
                 self.proto.close();
                 Flow::Yield(Step::close())

@@ -14,6 +14,7 @@ use crate::handler::{Decoder, Encoder, Handler};
 use crate::response::Response;
 
 type Log = Arc<Mutex<Vec<String>>>;
+type Wrap = fn(TcpStream) -> std::io::Result<TcpStream>;
 
 /// Reads the body, answers with its length, logs each call.
 struct Logged {
@@ -79,8 +80,9 @@ impl Handler<TcpStream> for Logged {
     }
 }
 
+#[allow(clippy::type_complexity, reason = "a test fixture returned whole")]
 fn setup() -> (
-    EventLoop<ServerDriver<impl crate::HandlerFactory<TcpStream>, TcpStream>>,
+    EventLoop<ServerDriver<impl crate::HandlerFactory<TcpStream>, TcpStream, Wrap>>,
     Log,
     Arc<Mutex<Vec<Control>>>,
     std::net::TcpStream,
@@ -98,7 +100,7 @@ fn setup() -> (
             written: false,
         }
     };
-    let driver = ServerDriver::new(factory, hyper_proto::Config::default(), Ok);
+    let driver = ServerDriver::new(factory, hyper_proto::Config::default(), Ok as Wrap);
     let mut lp = EventLoop::new(driver, hyper_net::Config::default()).unwrap();
     let addr = lp.listen("127.0.0.1:0".parse().unwrap(), false).unwrap();
     let client = std::net::TcpStream::connect(addr).unwrap();

@@ -27,8 +27,11 @@ mod driver_tests;
 pub use error::Error;
 pub use handler::{Decoder, Encoder, Handler, HandlerFactory, Request};
 pub use hyper_net::{Control, SendError, TcpStream, Transport};
-pub use hyper_proto::Next;
-pub use response::{InvalidHeader, Response};
+/// Protocol vocabulary from `hyper_proto`, so that a server needs no other import: the
+/// limits a server applies, what a request head and body look like, and why a head was
+/// refused.
+pub use hyper_proto::{BodyLength, Headers, InvalidHeader, Limits, Next, OutgoingHead, ParseError};
+pub use response::Response;
 pub use server::{Listening, Server};
 
 /// Status codes and other vocabulary, from the `http` crate.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
 use hyper_proto::{
-    BodyKind, BodyLength, Client, Config, Conn, Decoder, Error, Limits, Next, ParseError,
+    BodyKind, BodyLength, Client, Config, Conn, Decoder, Error, Interest, Limits, Next, ParseError,
     RequestLine, ResponseParser, Server, TimeoutKind, UserError,
 };
 
@@ -164,7 +164,12 @@ impl Pair {
 
     /// The handler asks for the body (queues 100-continue when expected).
     fn server_next(&mut self, next: Next) -> Result<(), Error> {
-        let r = self.server.set_next(self.now, next, &mut self.server_out);
+        self.server.set_next(self.now, next);
+        let r = if next.interest() == Interest::End {
+            self.server.end_exchange(self.now, &mut self.server_out)
+        } else {
+            Ok(())
+        };
         self.server.poll_transmit(&mut self.server_out, None);
         r
     }
@@ -753,9 +758,7 @@ fn early_success_streams_both_ways() {
         p.server_next(Next::end()).unwrap();
         assert_eq!(echoed, b"first second");
         assert_eq!(p.client_read_body(), b"first second");
-        p.client
-            .set_next(p.now, Next::end(), &mut p.client_out)
-            .unwrap();
+        p.client.end_exchange(p.now, &mut p.client_out).unwrap();
         assert!(
             p.client.can_send_request(),
             "both directions complete: reusable"
