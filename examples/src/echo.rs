@@ -5,7 +5,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 
-use hyper_proto::BodyLength;
+use hyper_server::BodyLength;
 use hyper_server::{
     Decoder, Encoder, Handler, Method, Next, Request, Response, StatusCode, TcpStream,
 };

@@ -9,7 +9,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use hyper_client::{Client, Error as ClientError};
-use hyper_proto::BodyLength;
+use hyper_server::BodyLength;
 use hyper_server::{
     Control, Decoder, Encoder, Handler, Next, Request, Response, StatusCode, TcpStream,
 };

@@ -4,10 +4,8 @@ use core::time::Duration;
 
 /// What a handler wants next on its connection, with an optional timeout.
 ///
-/// A plain value: handlers return it from every callback, and [`Control`]-style wakeups
-/// carry it across threads.
-///
-/// [`Control`]: https://docs.rs/hyper-net
+/// A plain value: handlers return it from every callback, and wakeups from other threads
+/// (hyper-net's `Control::ready`) carry it across threads.
 ///
 /// # Examples
 ///

@@ -4,7 +4,7 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use hyper_net::{spawn_loops, Loops};
+use hyper_net::{spawn_loops, Loops, Transport};
 use hyper_proto::Limits;
 
 use crate::conn::ServerDriver;
@@ -122,11 +122,53 @@ impl Server {
     where
         F: HandlerFactory<hyper_net::TcpStream> + Clone + Send + 'static,
     {
+        self.handle_transport(Ok, factory)
+    }
+
+    /// Like [`Server::handle`], over a transport `wrap` makes of each accepted socket (a
+    /// TLS session, say: the closure may hold its configuration). A socket `wrap` refuses
+    /// is closed. `wrap` and `factory` are cloned for each loop.
+    ///
+    /// # Errors
+    ///
+    /// Binding a listener or starting a loop failed.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, Server, TcpStream};
+    ///
+    /// struct NoContent;
+    ///
+    /// impl Handler<TcpStream> for NoContent {
+    ///     fn on_request(&mut self, _: Request<'_>) -> Next { Next::end() }
+    ///     fn on_request_readable(&mut self, _: &mut Decoder<'_, '_, TcpStream>) -> Next { Next::end() }
+    ///     fn on_response(&mut self, res: &mut Response) -> Next {
+    ///         res.set_status(hyper_server::StatusCode::NO_CONTENT);
+    ///         Next::end()
+    ///     }
+    ///     fn on_response_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next { Next::end() }
+    /// }
+    ///
+    /// let low_latency = |s: TcpStream| {
+    ///     s.set_ttl(64)?;
+    ///     Ok(s)
+    /// };
+    /// let server = Server::http("127.0.0.1:3000")?.handle_transport(low_latency, |_ctrl| NoContent)?;
+    /// # server.close()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn handle_transport<T, W, F>(self, wrap: W, factory: F) -> io::Result<Listening>
+    where
+        T: Transport + 'static,
+        W: FnMut(hyper_net::TcpStream) -> io::Result<T> + Clone + Send + 'static,
+        F: HandlerFactory<T> + Clone + Send + 'static,
+    {
         let proto = self.proto;
-        let factory = std::sync::Mutex::new(factory);
+        let parts = std::sync::Mutex::new((factory, wrap));
         let loops = spawn_loops(self.threads, &self.addrs, self.net, move |_| {
-            let f = factory.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            ServerDriver::new(f, proto, Ok)
+            let (f, w) = parts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ServerDriver::new(f, proto, w)
         })?;
         Ok(Listening { loops })
     }
