@@ -49,6 +49,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod conn;
+mod date;
 mod decode;
 mod encode;
 mod error;
@@ -75,13 +76,13 @@ pub use conn::{
     Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_CONTINUE_TIMEOUT,
     DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
 };
+pub use date::DateCache;
 pub use decode::{Decoded, Decoder};
 pub use encode::{Encoder, Frame};
 pub use error::{Error, ParseError, TimeoutKind, UserError};
 pub use head::{BodyLength, Headers, MAX_HEADERS_CAP};
 pub use head_encode::{
-    encode_request_head, encode_response_head, BodyKind, DateCache, EncodedHead, RequestLine,
-    ResponseContext,
+    encode_request_head, encode_response_head, BodyKind, EncodedHead, RequestLine, ResponseContext,
 };
 pub use header_list::HeaderList;
 pub use interop::{encode_http_request, encode_http_response, header_pairs};
