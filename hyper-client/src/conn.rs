@@ -337,12 +337,12 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
             Why::Woken { next, tag } if conn.active.is_some() && conn.tag.is_current(tag) => {
                 conn.proto.set_next(now, next);
             }
-            // The continue wait ends inside proto (the body may go now) without an error.
-            Why::Timeout if conn.proto.handle_timeout(now).is_some() => {
-                return self.finish_error(conn, Error::Timeout);
-            }
             Why::Stopping => return self.finish_error(conn, Error::Closed),
             _ => {}
+        }
+        // The continue wait ends inside proto (the body may go now) without an error.
+        if why == Why::Timeout && conn.proto.handle_timeout(now).is_some() {
+            return self.finish_error(conn, Error::Timeout);
         }
         run_turn(|| self.step(conn, io, now)).unwrap_or_else(|| Step {
             read: true,

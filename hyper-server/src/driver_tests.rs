@@ -125,6 +125,14 @@ fn received(client: &mut std::net::TcpStream) -> String {
         .collect()
 }
 
+/// Turns the loop until `log` has `n` entries (within 5 s of `t0`).
+fn turn_until<D: hyper_net::Driver>(lp: &mut EventLoop<D>, log: &Log, n: usize, t0: Instant) {
+    while log.lock().unwrap().len() < n {
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", log.lock());
+        lp.turn(Some(Duration::from_millis(50))).unwrap();
+    }
+}
+
 #[test]
 fn one_turn_runs_pipelined_exchanges_in_order() {
     let (mut lp, log, _ctrls, mut client) = setup();
@@ -177,10 +185,7 @@ fn a_body_split_over_turns_and_a_control_wakeup() {
     );
     client.write_all(b"llo").unwrap();
     let t0 = Instant::now();
-    while log.lock().unwrap().len() < 6 {
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", log.lock());
-        lp.turn(Some(Duration::from_millis(50))).unwrap();
-    }
+    turn_until(&mut lp, &log, 6, t0);
     assert_eq!(
         log.lock().unwrap()[3..],
         [
@@ -193,20 +198,14 @@ fn a_body_split_over_turns_and_a_control_wakeup() {
     client
         .write_all(b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    while log.lock().unwrap().len() < 8 {
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", log.lock());
-        lp.turn(Some(Duration::from_millis(50))).unwrap();
-    }
+    turn_until(&mut lp, &log, 8, t0);
     for _ in 0..3 {
         lp.turn(Some(Duration::from_millis(10))).unwrap();
     }
     assert_eq!(log.lock().unwrap()[6..], ["create", "/wait on_request"]);
     let ctrl = ctrls.lock().unwrap()[1].clone();
     ctrl.ready(Next::write()).unwrap();
-    while log.lock().unwrap().len() < 10 {
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", log.lock());
-        lp.turn(Some(Duration::from_millis(50))).unwrap();
-    }
+    turn_until(&mut lp, &log, 10, t0);
     assert_eq!(
         log.lock().unwrap()[8..],
         ["/wait on_response", "/wait on_response_writable"]
