@@ -1,8 +1,5 @@
 //! [`Request`]: the head a client handler fills in `on_request`.
 
-use core::fmt;
-use core::ops::{Deref, DerefMut};
-
 use http::Method;
 use hyper_proto::{BodyKind, HeaderList, InvalidHeader, OutgoingHead};
 
@@ -15,6 +12,7 @@ use crate::url::Url;
 /// `Host` comes from the URL unless set here. `Content-Length` / `Transfer-Encoding:
 /// chunked` given as headers set the framing, and `Expect: 100-continue` the expectation.
 /// Without a body declared, none is sent.
+#[derive(Debug)]
 pub struct Request {
     method: Method,
     url: Url,
@@ -22,29 +20,7 @@ pub struct Request {
     expect_continue: bool,
 }
 
-impl fmt::Debug for Request {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Request")
-            .field("method", &self.method)
-            .field("url", &self.url.to_string())
-            .field("head", &self.head)
-            .finish()
-    }
-}
-
-impl Deref for Request {
-    type Target = OutgoingHead;
-
-    fn deref(&self) -> &OutgoingHead {
-        &self.head
-    }
-}
-
-impl DerefMut for Request {
-    fn deref_mut(&mut self) -> &mut OutgoingHead {
-        &mut self.head
-    }
-}
+hyper_proto::deref_outgoing_head!(Request, head);
 
 impl Request {
     pub(crate) fn new(url: Url) -> Self {

@@ -7,7 +7,7 @@
 use core::fmt;
 
 use crate::error::ParseError;
-use crate::head::BodyLength;
+use crate::head_parse::BodyLength;
 use crate::limits::Limits;
 
 /// Turns the bytes after a head into body bytes, for any of the three framings.

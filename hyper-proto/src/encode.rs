@@ -7,6 +7,59 @@
 use core::fmt;
 
 use crate::error::UserError;
+use crate::headers::{classify, parse_digits, trim_ows, write_field, Special};
+
+/// What the sender knows about the body it is about to send; the framing headers follow
+/// from it. `Content-Length` and `Transfer-Encoding` given among the headers are not
+/// written: framing has a single source, this value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyKind {
+    /// No body (`Content-Length: 0` where the message needs one).
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// A body of unknown length: chunked for HTTP/1.1 peers, close-delimited for HTTP/1.0.
+    Streaming,
+}
+
+impl BodyKind {
+    /// The framing an application declares by giving a `Content-Length` or
+    /// `Transfer-Encoding` header: `None` for any other header, `Some(Err(_))` for a value
+    /// that is not plain digits or not exactly `chunked`. Lets builders take framing as a
+    /// header without ever writing two framings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hyper_proto::BodyKind;
+    /// assert_eq!(BodyKind::from_header("Content-Length", b"42"), Some(Ok(BodyKind::Length(42))));
+    /// assert_eq!(BodyKind::from_header("transfer-encoding", b"chunked"), Some(Ok(BodyKind::Streaming)));
+    /// assert!(matches!(BodyKind::from_header("Content-Length", b"+4"), Some(Err(_))));
+    /// assert_eq!(BodyKind::from_header("X-Other", b"1"), None);
+    /// ```
+    pub fn from_header(name: &str, value: &[u8]) -> Option<Result<Self, UserError>> {
+        Self::from_special(classify(name.as_bytes()), value)
+    }
+
+    /// [`BodyKind::from_header`] for a name already classified.
+    pub(crate) fn from_special(name: Special, value: &[u8]) -> Option<Result<Self, UserError>> {
+        match name {
+            Special::ContentLength => Some(
+                parse_digits(trim_ows(value))
+                    .map(Self::Length)
+                    .ok_or(UserError::InvalidHeaderValue),
+            ),
+            Special::TransferEncoding => {
+                Some(if trim_ows(value).eq_ignore_ascii_case(b"chunked") {
+                    Ok(Self::Streaming)
+                } else {
+                    Err(UserError::InvalidHeaderValue)
+                })
+            }
+            _ => None,
+        }
+    }
+}
 
 /// Frames body bytes for the wire.
 ///
@@ -226,7 +279,7 @@ impl Encoder {
                 let start = out.len();
                 out.extend_from_slice(b"0\r\n");
                 for (name, value) in trailers {
-                    if let Err(e) = crate::head_encode::write_field(out, name, value) {
+                    if let Err(e) = write_field(out, name, value) {
                         out.truncate(start);
                         return Err(e);
                     }

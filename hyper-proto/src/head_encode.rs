@@ -1,65 +1,13 @@
-//! Head encoding: status and request lines, validated header fields, the framing headers
-//! chosen from the body kind, and a cached `Date` value.
+//! Head encoding: status and request lines, the user's header fields, and the framing,
+//! `Connection`, `Date` and `Host` fields that follow from the body kind and the peer.
 
 use http::{Method, StatusCode, Version};
 
-pub(crate) use crate::date::DateCache;
-use crate::encode::Encoder;
+use crate::date::DateCache;
+use crate::encode::{BodyKind, Encoder};
 use crate::error::UserError;
 use crate::header_list::{HeaderList, Summary};
-use crate::headers::{classify, is_token, is_valid_value, Special};
-
-/// What the sender knows about the body it is about to send; the framing headers follow
-/// from it. `Content-Length` and `Transfer-Encoding` given among the headers are not
-/// written: framing has a single source, this value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BodyKind {
-    /// No body (`Content-Length: 0` where the message needs one).
-    Empty,
-    /// Exactly this many bytes.
-    Length(u64),
-    /// A body of unknown length: chunked for HTTP/1.1 peers, close-delimited for HTTP/1.0.
-    Streaming,
-}
-
-impl BodyKind {
-    /// The framing an application declares by giving a `Content-Length` or
-    /// `Transfer-Encoding` header: `None` for any other header, `Some(Err(_))` for a value
-    /// that is not plain digits or not exactly `chunked`. Lets builders take framing as a
-    /// header without ever writing two framings.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use hyper_proto::BodyKind;
-    /// assert_eq!(BodyKind::from_header("Content-Length", b"42"), Some(Ok(BodyKind::Length(42))));
-    /// assert_eq!(BodyKind::from_header("transfer-encoding", b"chunked"), Some(Ok(BodyKind::Streaming)));
-    /// assert!(matches!(BodyKind::from_header("Content-Length", b"+4"), Some(Err(_))));
-    /// assert_eq!(BodyKind::from_header("X-Other", b"1"), None);
-    /// ```
-    pub fn from_header(name: &str, value: &[u8]) -> Option<Result<Self, UserError>> {
-        Self::from_special(classify(name.as_bytes()), value)
-    }
-
-    /// [`BodyKind::from_header`] for a name already classified.
-    pub(crate) fn from_special(name: Special, value: &[u8]) -> Option<Result<Self, UserError>> {
-        match name {
-            Special::ContentLength => Some(
-                crate::headers::parse_digits(crate::headers::trim_ows(value))
-                    .map(Self::Length)
-                    .ok_or(UserError::InvalidHeaderValue),
-            ),
-            Special::TransferEncoding => Some(
-                if crate::headers::trim_ows(value).eq_ignore_ascii_case(b"chunked") {
-                    Ok(Self::Streaming)
-                } else {
-                    Err(UserError::InvalidHeaderValue)
-                },
-            ),
-            _ => None,
-        }
-    }
-}
+use crate::headers::{classify, write_decimal, write_field, write_raw_field};
 
 /// What the server knows of the request a response answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,89 +43,54 @@ pub struct EncodedHead {
     pub keep_alive: bool,
 }
 
-/// Appends `name: value\r\n` after validating both (no CR/LF/NUL injection).
-pub(crate) fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Result<(), UserError> {
-    if !is_token(name) {
-        return Err(UserError::InvalidHeaderName);
-    }
-    if !is_valid_value(value) {
-        return Err(UserError::InvalidHeaderValue);
-    }
-    out.reserve(name.len() + value.len() + 4);
-    out.extend_from_slice(name);
-    out.extend_from_slice(b": ");
-    out.extend_from_slice(value);
-    out.extend_from_slice(b"\r\n");
-    Ok(())
-}
-
-/// Appends `n` in decimal.
-pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
-    // Digits left-aligned in a fixed-size buffer, appended whole and cut back: two fixed
-    // copies instead of a call to `memcpy` for a few bytes.
-    let digits = match n {
-        0..=9 => 1,
-        10..=99 => 2,
-        100..=999 => 3,
-        1_000..=9_999 => 4,
-        _ => n.ilog10() as usize + 1,
-    };
-    let mut buf = [0u8; 20];
-    for slot in buf[..digits].iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    let len = out.len();
-    out.extend_from_slice(&buf);
-    out.truncate(len + digits);
-}
-
-/// The header fields of a head: pairs to validate while writing, or a [`HeaderList`],
-/// validated when its fields were added and already laid out as they go on the wire.
-pub(crate) enum Fields<'h, I> {
+/// The header fields of a head: pairs to check while writing, or a [`HeaderList`], checked
+/// when its fields were added and already laid out as they go on the wire.
+pub(crate) enum FieldSource<'h, I> {
     Pairs(I),
     List(&'h HeaderList),
 }
 
-/// Writes the user's headers, skipping the framing ones; reports `Connection` tokens and
-/// whether `Date` / `Host` were among them.
-fn write_fields<'h, I>(out: &mut Vec<u8>, fields: Fields<'h, I>) -> Result<Summary, UserError>
-where
-    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
-{
-    match fields {
-        Fields::Pairs(pairs) => write_user_headers(out, pairs, true),
-        Fields::List(list) if !list.summary().framing => {
-            out.extend_from_slice(list.wire());
-            Ok(*list.summary())
-        }
-        Fields::List(list) => write_user_headers(out, list.pairs(), false),
+impl<'h> FieldSource<'h, core::iter::Empty<(&'h [u8], &'h [u8])>> {
+    /// The fields of `list`.
+    pub(crate) fn list(list: &'h HeaderList) -> Self {
+        Self::List(list)
     }
 }
 
-fn write_user_headers<'h>(
+/// Writes the user's fields, leaving out the framing ones (framing has a single source, the
+/// body kind); reports `Connection` tokens and whether `Date` / `Host` were among them.
+fn write_fields<'h, I>(out: &mut Vec<u8>, fields: FieldSource<'h, I>) -> Result<Summary, UserError>
+where
+    I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
+{
+    let (pairs, checked) = match fields {
+        FieldSource::List(list) if !list.summary().framing => {
+            out.extend_from_slice(list.wire());
+            return Ok(*list.summary());
+        }
+        FieldSource::List(list) => return write_user_fields(out, list.pairs(), true),
+        FieldSource::Pairs(pairs) => (pairs, false),
+    };
+    write_user_fields(out, pairs, checked)
+}
+
+/// Writes `fields` one by one, checking each unless `checked` says it was.
+fn write_user_fields<'h>(
     out: &mut Vec<u8>,
-    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
-    validate: bool,
+    fields: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    checked: bool,
 ) -> Result<Summary, UserError> {
     let mut summary = Summary::default();
-    for (name, value) in headers {
-        match classify(name) {
-            Special::ContentLength | Special::TransferEncoding => continue,
-            Special::Connection => summary.conn.add(value),
-            Special::Date => summary.date = true,
-            Special::Host => summary.host = true,
-            _ => {}
+    for (name, value) in fields {
+        let special = classify(name);
+        if special.is_framing() {
+            continue;
         }
-        if validate {
-            write_field(out, name, value)?;
+        summary.add_special(special, value);
+        if checked {
+            write_raw_field(out, name, value);
         } else {
-            // Checked when they were added (a `HeaderList`).
-            out.reserve(name.len() + value.len() + 4);
-            out.extend_from_slice(name);
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value);
-            out.extend_from_slice(b"\r\n");
+            write_field(out, name, value)?;
         }
     }
     Ok(summary)
@@ -225,14 +138,14 @@ pub fn encode_response_head<'h>(
     ctx: &ResponseContext,
     date: Option<&DateCache>,
 ) -> Result<EncodedHead, UserError> {
-    encode_response_fields(out, status, Fields::Pairs(headers), body, ctx, date)
+    encode_response_fields(out, status, FieldSource::Pairs(headers), body, ctx, date)
 }
 
-/// [`encode_response_head`] for any [`Fields`]; on error `out` is left as it was.
+/// [`encode_response_head`] for any [`FieldSource`]; on error `out` is left as it was.
 pub(crate) fn encode_response_fields<'h, I>(
     out: &mut Vec<u8>,
     status: StatusCode,
-    fields: Fields<'h, I>,
+    fields: FieldSource<'h, I>,
     body: BodyKind,
     ctx: &ResponseContext,
     date: Option<&DateCache>,
@@ -261,7 +174,7 @@ fn all_or_nothing<T>(
 fn encode_response_inner<'h, I>(
     out: &mut Vec<u8>,
     status: StatusCode,
-    fields: Fields<'h, I>,
+    fields: FieldSource<'h, I>,
     body: BodyKind,
     ctx: &ResponseContext,
     date: Option<&DateCache>,
@@ -269,7 +182,7 @@ fn encode_response_inner<'h, I>(
 where
     I: IntoIterator<Item = (&'h [u8], &'h [u8])>,
 {
-    if let Fields::List(list) = &fields {
+    if let FieldSource::List(list) = &fields {
         // Status line, fields, framing, Date and the blank line: one growth at most.
         out.reserve(list.wire().len() + 128);
     }
@@ -388,18 +301,18 @@ pub fn encode_request_head<'h>(
     encode_request_fields(
         out,
         line,
-        Fields::Pairs(headers),
+        FieldSource::Pairs(headers),
         body,
         expect_continue,
         keep_alive,
     )
 }
 
-/// [`encode_request_head`] for any [`Fields`]; on error `out` is left as it was.
+/// [`encode_request_head`] for any [`FieldSource`]; on error `out` is left as it was.
 pub(crate) fn encode_request_fields<'h, I>(
     out: &mut Vec<u8>,
     line: &RequestLine<'_>,
-    fields: Fields<'h, I>,
+    fields: FieldSource<'h, I>,
     body: BodyKind,
     expect_continue: bool,
     keep_alive: bool,
@@ -415,7 +328,7 @@ where
 fn encode_request_inner<'h, I>(
     out: &mut Vec<u8>,
     line: &RequestLine<'_>,
-    fields: Fields<'h, I>,
+    fields: FieldSource<'h, I>,
     body: BodyKind,
     expect_continue: bool,
     keep_alive: bool,
@@ -562,113 +475,31 @@ mod tests {
             &'static str,
             bool,
         );
+        use BodyKind::{Empty, Length, Streaming};
+        #[rustfmt::skip]
         let cases: &[Case] = &[
-            (
-                200,
-                BodyKind::Length(5),
-                d,
-                &[],
-                "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n",
-                true,
-            ),
-            (
-                200,
-                BodyKind::Empty,
-                d,
-                &[],
-                "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
-                true,
-            ),
-            (
-                200,
-                BodyKind::Streaming,
-                d,
-                &[],
-                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
-                true,
-            ),
+            (200, Length(5), d, &[], "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", true),
+            (200, Empty, d, &[], "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", true),
+            (200, Streaming, d, &[], "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", true),
             // HTTP/1.0: never chunked; persistence only when asked
-            (
-                200,
-                BodyKind::Streaming,
-                v10_ka,
-                &[],
-                "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n",
-                false,
-            ),
-            (
-                200,
-                BodyKind::Length(1),
-                v10_ka,
-                &[],
-                "HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: keep-alive\r\n\r\n",
-                true,
-            ),
-            (
-                200,
-                BodyKind::Length(1),
-                v10,
-                &[],
-                "HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: close\r\n\r\n",
-                false,
-            ),
+            (200, Streaming, v10_ka, &[], "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n", false),
+            (200, Length(1), v10_ka, &[], "HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: keep-alive\r\n\r\n", true),
+            (200, Length(1), v10, &[], "HTTP/1.1 200 OK\r\ncontent-length: 1\r\nconnection: close\r\n\r\n", false),
             // No body: HEAD keeps the length, 204 and 304 carry no framing
-            (
-                200,
-                BodyKind::Length(9),
-                head,
-                &[],
-                "HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n",
-                true,
-            ),
-            (
-                204,
-                BodyKind::Length(9),
-                d,
-                &[],
-                "HTTP/1.1 204 No Content\r\n\r\n",
-                true,
-            ),
-            (
-                304,
-                BodyKind::Streaming,
-                d,
-                &[],
-                "HTTP/1.1 304 Not Modified\r\n\r\n",
-                true,
-            ),
+            (200, Length(9), head, &[], "HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\n", true),
+            (204, Length(9), d, &[], "HTTP/1.1 204 No Content\r\n\r\n", true),
+            (304, Streaming, d, &[], "HTTP/1.1 304 Not Modified\r\n\r\n", true),
             // User framing headers are not written twice; Connection: close is honoured
-            (
-                200,
-                BodyKind::Length(2),
-                d,
-                &[("Content-Length", "99"), ("Transfer-Encoding", "chunked")],
-                "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n",
-                true,
-            ),
-            (
-                200,
-                BodyKind::Length(2),
-                d,
-                &[("Connection", "close")],
-                "HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 2\r\n\r\n",
-                false,
-            ),
-            (
-                599,
-                BodyKind::Empty,
-                d,
-                &[],
-                "HTTP/1.1 599 \r\ncontent-length: 0\r\n\r\n",
-                true,
-            ),
+            (200, Length(2), d, &[("Content-Length", "99"), ("Transfer-Encoding", "chunked")], "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n", true),
+            (200, Length(2), d, &[("Connection", "close")], "HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 2\r\n\r\n", false),
+            (599, Empty, d, &[], "HTTP/1.1 599 \r\ncontent-length: 0\r\n\r\n", true),
         ];
         for (status, body, ctx, headers, want, ka) in cases {
             let (got, head) = response(*status, *body, *ctx, headers);
             assert_eq!(got, *want);
             assert_eq!(head.keep_alive, *ka, "{want}");
         }
-        let (_, h) = response(200, BodyKind::Length(9), head, &[]);
+        let (_, h) = response(200, Length(9), head, &[]);
         assert!(!h.encoder.has_body());
     }
 
@@ -774,26 +605,5 @@ mod tests {
             host: b"h\r\nx: y",
         };
         assert!(enc(bad_host, &[], BodyKind::Empty, false, true).is_err());
-    }
-}
-
-#[cfg(test)]
-mod decimal_tests {
-    use super::write_decimal;
-
-    #[test]
-    fn decimals_match_format() {
-        let mut cases = vec![0, 1, 9, u64::MAX, u64::MAX - 1];
-        let mut p = 1u64;
-        while let Some(next) = p.checked_mul(10) {
-            cases.extend([p - 1, p, p + 1, next - 1]);
-            p = next;
-        }
-        cases.push(p);
-        for n in cases {
-            let mut out = b"x".to_vec();
-            write_decimal(&mut out, n);
-            assert_eq!(out, format!("x{n}").into_bytes(), "{n}");
-        }
     }
 }

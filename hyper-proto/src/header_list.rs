@@ -3,9 +3,9 @@
 
 use core::fmt;
 
+use crate::encode::BodyKind;
 use crate::error::UserError;
-use crate::head_encode::BodyKind;
-use crate::headers::{classify, is_token, is_valid_value, ConnectionTokens, Special};
+use crate::headers::{check_field, classify, write_raw_field, ConnectionTokens, Special};
 
 /// Header fields to send, validated as they are added (names are tokens; values hold no
 /// CR, LF, NUL or other controls, so they cannot split a message), kept in one byte buffer
@@ -56,7 +56,7 @@ impl Summary {
         self.add_special(classify(name), value);
     }
 
-    fn add_special(&mut self, name: Special, value: &[u8]) {
+    pub(crate) fn add_special(&mut self, name: Special, value: &[u8]) {
         match name {
             Special::Connection => self.conn.add(value),
             Special::Date => self.date = true,
@@ -92,13 +92,7 @@ impl HeaderList {
     ///
     /// [`UserError::InvalidHeaderName`] or [`UserError::InvalidHeaderValue`].
     pub fn validate(name: &str, value: &[u8]) -> Result<(), UserError> {
-        if !is_token(name.as_bytes()) {
-            return Err(UserError::InvalidHeaderName);
-        }
-        if !is_valid_value(value) {
-            return Err(UserError::InvalidHeaderValue);
-        }
-        Ok(())
+        check_field(name.as_bytes(), value)
     }
 
     /// Adds a field, keeping others of the same name.
@@ -121,15 +115,11 @@ impl HeaderList {
     fn push_special(&mut self, name: &str, value: &[u8], special: Special) {
         let name = name.as_bytes();
         self.summary.add_special(special, value);
-        self.wire.reserve(name.len() + value.len() + 4);
-        let start = self.wire.len() as u32;
-        self.wire.extend_from_slice(name);
-        self.wire.extend_from_slice(b": ");
-        let mid = self.wire.len() as u32;
-        self.wire.extend_from_slice(value);
-        let end = self.wire.len() as u32;
-        self.wire.extend_from_slice(b"\r\n");
-        self.spans.push((start, mid, end));
+        let start = self.wire.len();
+        write_raw_field(&mut self.wire, name, value);
+        let mid = start + name.len() + 2;
+        let end = mid + value.len();
+        self.spans.push((start as u32, mid as u32, end as u32));
     }
 
     /// Replaces every field named `name` (case-insensitive) with this one.
@@ -284,7 +274,7 @@ impl fmt::Debug for HeaderList {
 mod tests {
     use super::*;
     use crate::head_encode::{
-        encode_response_fields, encode_response_head, Fields, ResponseContext,
+        encode_response_fields, encode_response_head, FieldSource, ResponseContext,
     };
     use http::StatusCode;
     use proptest::prelude::*;
@@ -344,7 +334,7 @@ mod tests {
         let ctx = ResponseContext::default();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let status = StatusCode::NOT_FOUND;
-        let list = Fields::<core::iter::Empty<_>>::List(h);
+        let list = FieldSource::list(h);
         let x = encode_response_fields(&mut a, status, list, BodyKind::Length(3), &ctx, None);
         let y = encode_response_head(&mut b, status, h.pairs(), BodyKind::Length(3), &ctx, None);
         assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
@@ -361,7 +351,7 @@ mod tests {
         let mut out = Vec::new();
         let ctx = ResponseContext::default();
         let status = StatusCode::OK;
-        let list = Fields::<core::iter::Empty<_>>::List(&h);
+        let list = FieldSource::list(&h);
         let head = encode_response_fields(&mut out, status, list, BodyKind::Length(3), &ctx, None);
         assert!(
             !head.unwrap().keep_alive,

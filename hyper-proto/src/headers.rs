@@ -1,7 +1,7 @@
 //! Field-value rules httparse leaves to us: `Content-Length`, `Transfer-Encoding`,
-//! `Connection` tokens, `Host`, and validation of outgoing names and values.
+//! `Connection` tokens, `Host`, and validating and writing outgoing fields.
 
-use crate::error::ParseError;
+use crate::error::{ParseError, UserError};
 
 /// Which of the framing and connection-management fields a name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,6 +14,13 @@ pub(crate) enum Special {
     Upgrade,
     Date,
     Other,
+}
+
+impl Special {
+    /// `Content-Length` or `Transfer-Encoding`: a field that frames the body.
+    pub(crate) fn is_framing(self) -> bool {
+        matches!(self, Self::ContentLength | Self::TransferEncoding)
+    }
 }
 
 /// Whether `name` equals the lowercase ASCII literal `lit`, ignoring ASCII case.
@@ -255,6 +262,55 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 /// LF or NUL can split the message (RUSTSEC-2017-0002).
 pub(crate) fn is_valid_value(s: &[u8]) -> bool {
     s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// Checks a field to send: the name is a token, the value holds no CR, LF, NUL or other
+/// control that could split the message.
+pub(crate) fn check_field(name: &[u8], value: &[u8]) -> Result<(), UserError> {
+    if !is_token(name) {
+        return Err(UserError::InvalidHeaderName);
+    }
+    if !is_valid_value(value) {
+        return Err(UserError::InvalidHeaderValue);
+    }
+    Ok(())
+}
+
+/// Appends `name: value\r\n` after [`check_field`].
+pub(crate) fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Result<(), UserError> {
+    check_field(name, value)?;
+    write_raw_field(out, name, value);
+    Ok(())
+}
+
+/// Appends `name: value\r\n` as given: for fields checked when they were stored.
+pub(crate) fn write_raw_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.reserve(name.len() + value.len() + 4);
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal (a `Content-Length` value).
+pub(crate) fn write_decimal(out: &mut Vec<u8>, mut n: u64) {
+    // Digits left-aligned in a fixed-size buffer, appended whole and cut back: two fixed
+    // copies instead of a call to `memcpy` for a few bytes.
+    let digits = match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1_000..=9_999 => 4,
+        _ => n.ilog10() as usize + 1,
+    };
+    let mut buf = [0u8; 20];
+    for slot in buf[..digits].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let len = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(len + digits);
 }
 
 /// Bytes allowed in a `reg-name` (unreserved, pct-encoded's `%`, sub-delims).
@@ -575,5 +631,26 @@ mod tests {
         assert!(!is_token(b"Bad Name"));
         assert!(!is_token(b"bad:"));
         assert!(!is_token(b""));
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::write_decimal;
+
+    #[test]
+    fn decimals_match_format() {
+        let mut cases = vec![0, 1, 9, u64::MAX, u64::MAX - 1];
+        let mut p = 1u64;
+        while let Some(next) = p.checked_mul(10) {
+            cases.extend([p - 1, p, p + 1, next - 1]);
+            p = next;
+        }
+        cases.push(p);
+        for n in cases {
+            let mut out = b"x".to_vec();
+            write_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes(), "{n}");
+        }
     }
 }

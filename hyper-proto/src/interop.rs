@@ -6,10 +6,11 @@
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Uri};
 
+use crate::date::DateCache;
+use crate::encode::BodyKind;
 use crate::error::UserError;
 use crate::head_encode::{
-    encode_request_head, encode_response_head, BodyKind, DateCache, EncodedHead, RequestLine,
-    ResponseContext,
+    encode_request_head, encode_response_head, EncodedHead, RequestLine, ResponseContext,
 };
 use crate::request::Request;
 use crate::response::Response;

@@ -54,8 +54,8 @@ mod decode;
 mod encode;
 mod error;
 mod fast_head;
-mod head;
 mod head_encode;
+mod head_parse;
 mod header_list;
 mod headers;
 mod interop;
@@ -78,12 +78,12 @@ pub use conn::{
 };
 pub use date::DateCache;
 pub use decode::{Decoded, Decoder};
-pub use encode::{Encoder, Frame};
+pub use encode::{BodyKind, Encoder, Frame};
 pub use error::{Error, ParseError, TimeoutKind, UserError};
-pub use head::{BodyLength, Headers, MAX_HEADERS_CAP};
 pub use head_encode::{
-    encode_request_head, encode_response_head, BodyKind, EncodedHead, RequestLine, ResponseContext,
+    encode_request_head, encode_response_head, EncodedHead, RequestLine, ResponseContext,
 };
+pub use head_parse::{BodyLength, Headers, MAX_HEADERS_CAP};
 pub use header_list::HeaderList;
 pub use interop::{encode_http_request, encode_http_response, header_pairs};
 pub use limits::{

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::head_encode::BodyKind;
+use crate::encode::BodyKind;
 use crate::header_list::HeaderList;
 
 /// A header a message cannot carry: a name that is not a token, or a value with CR, LF,
@@ -134,4 +134,27 @@ impl OutgoingHead {
         self.headers.clear();
         self.body = None;
     }
+}
+
+/// Implements `Deref` and `DerefMut` to [`OutgoingHead`] for a type that holds one in a
+/// field, so that the head's methods are the wrapper's: the server's `Response` and the
+/// client's `Request` are such wrappers. For the crates of this workspace, not a stable API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! deref_outgoing_head {
+    ($ty:ty, $field:ident) => {
+        impl ::core::ops::Deref for $ty {
+            type Target = $crate::OutgoingHead;
+
+            fn deref(&self) -> &$crate::OutgoingHead {
+                &self.$field
+            }
+        }
+
+        impl ::core::ops::DerefMut for $ty {
+            fn deref_mut(&mut self) -> &mut $crate::OutgoingHead {
+                &mut self.$field
+            }
+        }
+    };
 }

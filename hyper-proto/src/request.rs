@@ -6,7 +6,7 @@ use http::{Method, Version};
 
 use crate::error::ParseError;
 use crate::fast_head::{parse_request, Fields, Range, FAST_FIELDS};
-use crate::head::{
+use crate::head_parse::{
     classify_version, first_line, header_slots, is_version_prefix, map_httparse, skip_empty_lines,
     BodyLength, HeadScanner, HeaderSpan, Headers, Span, MAX_HEADERS_CAP,
 };

@@ -5,7 +5,7 @@ use core::fmt;
 use http::{Method, StatusCode, Version};
 
 use crate::error::ParseError;
-use crate::head::{
+use crate::head_parse::{
     classify_version, first_line, header_slots, is_version_prefix, map_httparse, skip_empty_lines,
     BodyLength, HeadScanner, HeaderSpan, Headers, Span,
 };

@@ -1,8 +1,5 @@
 //! [`Response`]: the head a handler fills in `on_response`.
 
-use core::fmt;
-use core::ops::{Deref, DerefMut};
-
 use http::StatusCode;
 use hyper_proto::OutgoingHead;
 
@@ -27,34 +24,13 @@ use hyper_proto::OutgoingHead;
 /// assert!(res.set_header("X-Bad", "a\r\nSet-Cookie: evil").is_err());
 /// assert_eq!(res.headers().count(), 1);
 /// ```
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Response {
     status: StatusCode,
     head: OutgoingHead,
 }
 
-impl fmt::Debug for Response {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Response")
-            .field("status", &self.status)
-            .field("head", &self.head)
-            .finish()
-    }
-}
-
-impl Deref for Response {
-    type Target = OutgoingHead;
-
-    fn deref(&self) -> &OutgoingHead {
-        &self.head
-    }
-}
-
-impl DerefMut for Response {
-    fn deref_mut(&mut self) -> &mut OutgoingHead {
-        &mut self.head
-    }
-}
+hyper_proto::deref_outgoing_head!(Response, head);
 
 impl Response {
     /// A `200 OK` with no headers.

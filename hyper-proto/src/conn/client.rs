@@ -35,7 +35,7 @@ impl Conn<Client> {
         expect_continue: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let fields = Fields::Pairs(headers);
+        let fields = FieldSource::Pairs(headers);
         self.request_head(now, line, fields, body, expect_continue, out)
     }
 
@@ -54,7 +54,7 @@ impl Conn<Client> {
         expect_continue: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let fields = Fields::<core::iter::Empty<_>>::List(headers);
+        let fields = FieldSource::list(headers);
         self.request_head(now, line, fields, body, expect_continue, out)
     }
 
@@ -62,7 +62,7 @@ impl Conn<Client> {
         &mut self,
         now: Instant,
         line: &RequestLine<'_>,
-        fields: Fields<'h, I>,
+        fields: FieldSource<'h, I>,
         body: BodyKind,
         expect_continue: bool,
         out: &mut Vec<u8>,

@@ -44,14 +44,15 @@ use std::time::Instant;
 
 use http::{Method, StatusCode};
 
+use crate::date::DateCache;
 use crate::decode::{Decoded, Decoder};
-use crate::encode::{Encoder, Frame};
+use crate::encode::{BodyKind, Encoder, Frame};
 use crate::error::{Error, ParseError, TimeoutKind, UserError};
-use crate::head::BodyLength;
 use crate::head_encode::{
-    encode_request_fields, encode_response_fields, write_error_response, BodyKind, DateCache,
-    EncodedHead, Fields, RequestLine, ResponseContext,
+    encode_request_fields, encode_response_fields, write_error_response, EncodedHead, FieldSource,
+    RequestLine, ResponseContext,
 };
+use crate::head_parse::BodyLength;
 use crate::next::{Interest, Next};
 use crate::request::Request;
 use crate::response::Response;

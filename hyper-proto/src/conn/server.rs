@@ -127,14 +127,14 @@ impl Conn<Server> {
         date: Option<&DateCache>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        self.response_head(now, status, Fields::Pairs(headers), body, date, out)
+        self.response_head(now, status, FieldSource::Pairs(headers), body, date, out)
     }
 
     fn response_head<'h, I: IntoIterator<Item = (&'h [u8], &'h [u8])>>(
         &mut self,
         now: Instant,
         status: StatusCode,
-        headers: Fields<'h, I>,
+        headers: FieldSource<'h, I>,
         body: BodyKind,
         date: Option<&DateCache>,
         out: &mut Vec<u8>,
@@ -182,14 +182,7 @@ impl Conn<Server> {
         date: Option<&DateCache>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        self.response_head(
-            now,
-            status,
-            Fields::<core::iter::Empty<(&[u8], &[u8])>>::List(headers),
-            body,
-            date,
-            out,
-        )
+        self.response_head(now, status, FieldSource::list(headers), body, date, out)
     }
 
     /// Writes what the connection has to send on its own: `100 Continue` when the handler
