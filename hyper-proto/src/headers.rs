@@ -283,7 +283,9 @@ pub(crate) fn write_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) -> Resul
     Ok(())
 }
 
-/// Appends `name: value\r\n` as given: for fields checked when they were stored.
+/// Appends `name: value\r\n` as given: for fields checked when they were stored. Inlined:
+/// on the hot path it is a handful of short copies whose lengths the caller knows.
+#[inline(always)]
 pub(crate) fn write_raw_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.reserve(name.len() + value.len() + 4);
     out.extend_from_slice(name);
