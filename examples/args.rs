@@ -7,8 +7,10 @@ use std::net::SocketAddr;
 pub(crate) struct Args {
     /// Where to listen.
     pub(crate) addr: SocketAddr,
-    /// Event loops (threads).
+    /// Event loops (threads), or worker threads for the hypersync examples.
     pub(crate) threads: usize,
+    /// Whether `--threads` was given.
+    pub(crate) threads_set: bool,
     /// Positional arguments left over.
     pub(crate) rest: Vec<String>,
 }
@@ -18,6 +20,7 @@ pub(crate) fn parse() -> Args {
     let mut args = Args {
         addr: "127.0.0.1:3000".parse().expect("default address"),
         threads: 1,
+        threads_set: false,
         rest: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -36,6 +39,7 @@ pub(crate) fn parse() -> Args {
                     eprintln!("--threads wants a number, got {v:?}");
                     std::process::exit(2)
                 });
+                args.threads_set = true;
             }
             "-h" | "--help" => {
                 eprintln!("options: --addr HOST:PORT (default 127.0.0.1:3000) --threads N");

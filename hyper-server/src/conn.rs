@@ -91,6 +91,8 @@ pub(crate) struct ServerConn<H> {
     /// The handler's error that it answered with `Next::end()` and no response.
     error_status: Option<StatusCode>,
     tag: ExchangeTag,
+    /// The client's address, for [`HandlerFactory::create_from`].
+    peer: SocketAddr,
 }
 
 impl<F, T, W> Driver for ServerDriver<F, T, W>
@@ -107,11 +109,12 @@ where
         (self.wrap)(stream)
     }
 
-    fn accept(&mut self, cx: &mut Cx<'_>, _peer: SocketAddr, ctrl: Control) -> Option<Self::Conn> {
+    fn accept(&mut self, cx: &mut Cx<'_>, peer: SocketAddr, ctrl: Control) -> Option<Self::Conn> {
         let mut conn = match self.spare.pop() {
             Some(mut conn) => {
                 conn.proto.renew(self.proto, cx.now());
                 conn.ctrl = ctrl;
+                conn.peer = peer;
                 conn
             }
             None => Box::new(ServerConn {
@@ -120,6 +123,7 @@ where
                 ctrl,
                 error_status: None,
                 tag: ExchangeTag::default(),
+                peer,
             }),
         };
         if self.stopping {
@@ -281,7 +285,8 @@ impl<H> ServerConn<H> {
         match parsed {
             Ok(Some(n)) => {
                 let ctrl = self.tag.start(&self.ctrl);
-                let Some(handler) = catch(|| factory.create(ctrl)) else {
+                let peer = self.peer;
+                let Some(handler) = catch(|| factory.create_from(ctrl, peer)) else {
                     self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR);
                     return Flow::Continue;
                 };

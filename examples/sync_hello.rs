@@ -1,0 +1,42 @@
+//! `Hello, World!` from a hyper 0.10-style blocking handler on hypersync.
+//!
+//! ```text
+//! cargo run --release -p examples --example sync_hello -- --addr 127.0.0.1:3000 --threads 8
+//! ```
+//!
+//! The handler reads any request body to its end, then answers `Hello, World!`.
+//! `--threads` is the number of worker threads (8 by default).
+
+// Written as hyper 0.10 programs were: `Request` and `Response` without their lifetimes.
+#![allow(elided_lifetimes_in_paths)]
+
+extern crate hypersync as hyper;
+
+use std::io;
+
+use hyper::header::ContentType;
+use hyper::server::{Request, Response, Server};
+
+#[allow(dead_code)]
+mod args;
+
+fn hello(mut req: Request, mut res: Response) {
+    // Read the body to its end, as 0.10 handlers did, before answering.
+    if let Err(e) = io::copy(&mut req, &mut io::sink()) {
+        eprintln!("reading the body: {e}");
+        return;
+    }
+    res.headers_mut().set(ContentType::plaintext());
+    if let Err(e) = res.send(b"Hello, World!") {
+        eprintln!("send: {e}");
+    }
+}
+
+fn main() {
+    let args = args::parse();
+    let threads = if args.threads_set { args.threads } else { 8 };
+    let server = Server::http(args.addr).expect("bind");
+    let listening = server.handle_threads(hello, threads).expect("start");
+    println!("Listening on http://{} ({threads} worker threads)", listening.socket);
+    // Dropping `listening` blocks until the server stops, as in hyper 0.10.
+}

@@ -1,0 +1,60 @@
+//! Helpers for typed headers: parse one value or a comma-separated list, and write a list.
+
+use core::fmt;
+use core::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// Parses a field that must have exactly one value, with `FromStr` on its trimmed text.
+///
+/// # Errors
+///
+/// [`Error::Header`] for no value, several, non-UTF-8 bytes, or a failed parse.
+pub fn from_one_raw_str<T: FromStr>(raw: &[Vec<u8>]) -> Result<T> {
+    if raw.len() != 1 || raw[0].is_empty() {
+        return Err(Error::Header);
+    }
+    from_raw_str(&raw[0])
+}
+
+/// Parses one value with `FromStr` on its trimmed text.
+///
+/// # Errors
+///
+/// [`Error::Header`] for non-UTF-8 bytes or a failed parse.
+pub fn from_raw_str<T: FromStr>(raw: &[u8]) -> Result<T> {
+    let s = core::str::from_utf8(raw).map_err(|_| Error::Header)?.trim();
+    T::from_str(s).map_err(|_| Error::Header)
+}
+
+/// Parses the comma-separated elements of every value, skipping empty elements (RFC 9110
+/// §5.6.1).
+///
+/// # Errors
+///
+/// [`Error::Header`] when an element does not parse.
+pub fn from_comma_delimited<T: FromStr>(raw: &[Vec<u8>]) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for value in raw {
+        let s = core::str::from_utf8(value).map_err(|_| Error::Header)?;
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            out.push(T::from_str(part).map_err(|_| Error::Header)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `parts` separated by `, `.
+///
+/// # Errors
+///
+/// Only those of the formatter.
+pub fn fmt_comma_delimited<T: fmt::Display>(f: &mut fmt::Formatter<'_>, parts: &[T]) -> fmt::Result {
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        fmt::Display::fmt(part, f)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! hyper 0.10's blocking API on the hyper-next engine.
+//!
+//! A program written for hyper 0.10 moves here by changing its dependency line to
+//! `hypersync` and `extern crate hyper;` to `extern crate hypersync as hyper;`: the paths,
+//! names and signatures it uses are the same (`hyper::server::{Server, Request, Response}`,
+//! `hyper::Client`, `hyper::header::ContentType`, `hyper::status::StatusCode::NotFound`,
+//! `hyper::Get`, `header!`, ...).
+//!
+//! What is underneath is not the same. The server's sockets live in a mio event loop: a
+//! request reaches one of the `handle_threads` worker threads only once its head is
+//! complete, and idle keep-alive connections and slow clients hold no thread at all. The
+//! worker's `Read` on the request and `Write` on the response block on that loop, in
+//! bounded memory. Every rule and automatic answer of `hyper-server` applies (400, 413, 431,
+//! 505, timeouts, pipelining). The client runs each request on the calling thread over
+//! `hyper-proto`, with a pool that checks connections before reuse.
+//!
+//! # Example
+//!
+//! ```no_run
+//! extern crate hypersync as hyper;
+//!
+//! use hyper::server::{Request, Response};
+//!
+//! fn hello(_: Request, res: Response) {
+//!     res.send(b"Hello World!").unwrap();
+//! }
+//!
+//! fn main() {
+//!     let _listening = hyper::Server::http("127.0.0.1:3000").unwrap().handle(hello);
+//!     println!("Listening on http://127.0.0.1:3000");
+//! }
+//! ```
+//!
+//! # Migrating from hyper 0.10
+//!
+//! Nothing changes for the common surface. What is deliberately different, and why:
+//!
+//! | 0.10 | hypersync | why |
+//! |---|---|---|
+//! | an unread request body was parsed as the next request | the rest of the body is read and dropped (bounded), or the connection closed | the bytes of one request never become another |
+//! | a `HEAD` answer carried `0\r\n\r\n` | no body on a `HEAD` answer | RFC 9110 §9.3.2 |
+//! | chunked bodies to HTTP/1.0 clients | close-delimited bodies for them | HTTP/1.0 has no chunked coding |
+//! | a malformed head closed the connection silently | `400`, `413`, `414`, `431`, `501` or `505`, then close | the client learns why |
+//! | a thread per connection, idle ones included | workers only for requests being handled | slowloris and idle keep-alive cannot starve the server |
+//! | `Listening::close` did nothing | it stops the server | |
+//! | a dropped `Fresh` response with `Content-Length: N` sent no body | `Content-Length: 0` | the client is not left waiting |
+//! | client: no check of pooled connections, no retry | a stale pooled connection is replaced; an idempotent request is retried once | the first request after a server's idle close works |
+//! | client: redirects followed without limit | followed up to 10 hops | a redirect loop ends |
+//! | `HttpDate(time::Tm)` | `HttpDate(SystemTime)` | `time` 0.1 is retired |
+//! | `ConnectionOption::ConnectionHeader(UniCase<String>)` | `ConnectionHeader(String)` | one dependency less for a rare variant |
+//! | `Handler::on_connection_start` / `on_connection_end` | not called | requests, not connections, reach workers |
+//! | TLS through `net::SslServer` / `SslClient` | not yet | |
+
+#![allow(elided_lifetimes_in_paths)]
+
+#[macro_use]
+pub mod header;
+pub mod client;
+pub mod error;
+pub mod method;
+pub mod net;
+pub mod server;
+pub mod status;
+pub mod uri;
+pub mod version;
+
+pub use mime;
+pub use url::Url;
+
+
+pub use crate::error::{Error, Result};
+pub use crate::method::Method::{Delete, Get, Head, Post};
+pub use crate::server::Server;
+pub use crate::status::StatusCode::{BadRequest, NotFound, Ok};

@@ -1,0 +1,113 @@
+//! The request a [`Handler`](super::Handler) gets: the head as public fields, the body as
+//! `Read`.
+
+use core::fmt;
+use core::marker::PhantomData;
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::exchange::Exchange;
+use crate::header::Headers;
+use crate::method::Method;
+use crate::uri::RequestUri;
+use crate::version::HttpVersion;
+
+/// An incoming request. The fields are public and may be moved out (`match req.method`),
+/// as in 0.10; `Read` gives the body, ending at its end.
+///
+/// A body the handler does not read is not taken for the next request (0.10's bug): the
+/// server reads and drops the rest, up to a bound, or closes the connection.
+pub struct Request<'a, 'b: 'a> {
+    /// The client's address.
+    pub remote_addr: SocketAddr,
+    /// The method.
+    pub method: Method,
+    /// The header fields.
+    pub headers: Headers,
+    /// The request target, query included.
+    pub uri: RequestUri,
+    /// The version the client spoke.
+    pub version: HttpVersion,
+    body: Arc<Exchange>,
+    _marker: PhantomData<&'a &'b ()>,
+}
+
+impl<'a, 'b> Request<'a, 'b> {
+    pub(crate) fn new(
+        remote_addr: SocketAddr,
+        method: Method,
+        headers: Headers,
+        uri: RequestUri,
+        version: HttpVersion,
+        body: Arc<Exchange>,
+    ) -> Self {
+        Request {
+            remote_addr,
+            method,
+            headers,
+            uri,
+            version,
+            body,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Kept for 0.10 programs; the server's read timeout (`Server::set_read_timeout`)
+    /// governs body reads, per connection, so this changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// None.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// The parts of the request: address, method, headers, target, version, and the body
+    /// reader.
+    pub fn deconstruct(self) -> (SocketAddr, Method, Headers, RequestUri, HttpVersion, Body) {
+        (
+            self.remote_addr,
+            self.method,
+            self.headers,
+            self.uri,
+            self.version,
+            Body(self.body),
+        )
+    }
+}
+
+impl Read for Request<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.body.read(buf)
+    }
+}
+
+impl fmt::Debug for Request<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("remote_addr", &self.remote_addr)
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
+
+/// The body of a request taken apart with [`Request::deconstruct`].
+pub struct Body(Arc<Exchange>);
+
+impl Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Body")
+    }
+}

@@ -1,0 +1,168 @@
+//! The response a [`Handler`](super::Handler) fills: `Fresh` (status and headers can
+//! change) until `start` or `send`, then `Streaming` (the body is written).
+
+use core::any::{Any, TypeId};
+use core::fmt;
+use core::marker::PhantomData;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use super::exchange::{Exchange, Head};
+use crate::header::{ContentLength, Headers};
+use crate::net::{Fresh, Streaming};
+use crate::status::StatusCode;
+use crate::version::HttpVersion;
+
+/// An outgoing response, in one of two states: [`Fresh`] or [`Streaming`].
+///
+/// A `Fresh` response dropped unsent goes out as its status and headers with an empty
+/// body (status 500 if the handler is panicking), so `*res.status_mut() = NotFound;
+/// return;` is a whole answer. A `Streaming` response dropped unended is ended.
+pub struct Response<'a, W: Any = Fresh> {
+    /// The version of the response (informational: the server always writes HTTP/1.1).
+    pub version: HttpVersion,
+    status: StatusCode,
+    headers: Headers,
+    exchange: Arc<Exchange>,
+    /// `send`, `start`, `end` or a drop has dealt with it.
+    done: bool,
+    _marker: PhantomData<(&'a (), W)>,
+}
+
+impl<W: Any> Response<'_, W> {
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+}
+
+impl<'a> Response<'a, Fresh> {
+    pub(crate) fn new(exchange: Arc<Exchange>) -> Self {
+        Response {
+            version: HttpVersion::Http11,
+            status: StatusCode::Ok,
+            headers: Headers::new(),
+            exchange,
+            done: false,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The status, to change.
+    pub fn status_mut(&mut self) -> &mut StatusCode {
+        &mut self.status
+    }
+
+    /// The header fields, to change.
+    pub fn headers_mut(&mut self) -> &mut Headers {
+        &mut self.headers
+    }
+
+    /// Sends the response with `body` (setting `Content-Length`), and ends it.
+    ///
+    /// # Errors
+    ///
+    /// The connection failed.
+    pub fn send(mut self, body: &[u8]) -> io::Result<()> {
+        self.headers.set(ContentLength(body.len() as u64));
+        self.done = true;
+        let head = Head {
+            status: self.status,
+            headers: core::mem::take(&mut self.headers),
+        };
+        self.exchange.set_head(head)?;
+        self.exchange.write(body)?;
+        self.exchange.finish(false);
+        Ok(())
+    }
+
+    /// Starts the response: its head is sent and its body can be written. Without a
+    /// `Content-Length`, the body is chunked (close-delimited for an HTTP/1.0 client).
+    ///
+    /// # Errors
+    ///
+    /// The connection failed.
+    pub fn start(mut self) -> io::Result<Response<'a, Streaming>> {
+        self.done = true;
+        let head = Head {
+            status: self.status,
+            headers: self.headers.clone(),
+        };
+        self.exchange.set_head(head)?;
+        Ok(Response {
+            version: self.version,
+            status: self.status,
+            headers: core::mem::take(&mut self.headers),
+            exchange: Arc::clone(&self.exchange),
+            done: false,
+            _marker: PhantomData,
+        })
+    }
+}
+
+impl Response<'_, Streaming> {
+    /// Ends the body and the response.
+    ///
+    /// # Errors
+    ///
+    /// The connection failed.
+    pub fn end(mut self) -> io::Result<()> {
+        self.done = true;
+        self.exchange.flush()?;
+        self.exchange.finish(false);
+        Ok(())
+    }
+}
+
+/// Writes body bytes; they are sent as the loop can, in bounded memory (a write blocks
+/// while 64 KiB wait to go out). `flush` asks for what is queued to go out now.
+impl Write for Response<'_, Streaming> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.exchange.write(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.exchange.flush()
+    }
+}
+
+impl<W: Any> Drop for Response<'_, W> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        if TypeId::of::<W>() == TypeId::of::<Fresh>() {
+            if std::thread::panicking() {
+                self.status = StatusCode::InternalServerError;
+            }
+            // An empty body, whatever Content-Length the handler had set.
+            self.headers.set(ContentLength(0));
+            let head = Head {
+                status: self.status,
+                headers: core::mem::take(&mut self.headers),
+            };
+            if self.exchange.set_head(head).is_ok() {
+                self.exchange.finish(false);
+            }
+        } else {
+            // Cut short by a panic: the client must not take it for a whole body.
+            self.exchange.finish(std::thread::panicking());
+        }
+    }
+}
+
+impl<W: Any> fmt::Debug for Response<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
