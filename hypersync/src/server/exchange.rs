@@ -31,6 +31,10 @@ use crate::version::HttpVersion;
 /// Body bytes held between the loop and a worker, each way.
 pub(crate) const BUF_CAP: usize = 64 * 1024;
 
+/// Most request body bytes the loop reads and drops after a handler answered without
+/// reading them all, to keep the connection; past it the connection is closed instead.
+pub(crate) const DRAIN_CAP: u64 = 1024 * 1024;
+
 /// What a worker has decided about the response head.
 pub(crate) struct Head {
     pub(crate) status: StatusCode,
@@ -60,6 +64,11 @@ pub(crate) struct State {
     failed: Option<io::ErrorKind>,
     /// The loop has put the response head into the connection.
     head_sent: bool,
+    /// The response is out and the loop is reading the rest of the body to drop it.
+    draining: bool,
+    drained: u64,
+    /// The client waits for `100 Continue` before it sends the body.
+    expects_continue: bool,
     /// The worker gave up mid-response (its handler panicked): close without ending the
     /// body, so the client sees it cut short.
     abort: bool,
@@ -77,6 +86,24 @@ impl State {
         } else {
             Next::wait()
         }
+    }
+}
+
+impl State {
+    /// Once the whole response is out: the end of the exchange, or the reading of a request
+    /// body the handler left unread, to drop it, so that the connection can carry the next
+    /// request. Not a body the client holds back until a `100 Continue` that was never
+    /// sent: ending with it unread closes the connection.
+    fn finished(&mut self, timeouts: &Timeouts) -> Option<Next> {
+        if !self.out_done || !self.out.is_empty() {
+            return None;
+        }
+        self.flush = false;
+        if self.body_done || self.failed.is_some() || self.expects_continue && !self.reading {
+            return Some(Next::end());
+        }
+        self.draining = true;
+        Some(Next::read().timeout_opt(timeouts.read))
     }
 }
 
@@ -227,6 +254,29 @@ pub(crate) trait Dispatch: Send + Sync + 'static {
     fn check_continue(&self, method: &Method, uri: &RequestUri, headers: &Headers) -> StatusCode;
 }
 
+/// Reads and drops what is left of a request body the handler did not read.
+fn drain<R: io::Read>(st: &mut State, body: &mut R, chunk: &mut [u8], timeouts: &Timeouts) -> Next {
+    loop {
+        match body.read(chunk) {
+            Ok(0) => {
+                st.body_done = true;
+                return Next::end();
+            }
+            Ok(n) => {
+                st.drained += n as u64;
+                if st.drained > DRAIN_CAP {
+                    // Too much to wait for: ending with the body unread closes the connection.
+                    return Next::end();
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                return Next::read().timeout_opt(timeouts.read);
+            }
+            Err(_) => return Next::remove(),
+        }
+    }
+}
+
 /// The loop side of one exchange: a `hyper_server::Handler`.
 pub(crate) struct Bridge<D: ?Sized> {
     dispatch: Arc<D>,
@@ -283,6 +333,7 @@ impl<T: Transport, D: Dispatch + ?Sized> hyper_server::Handler<T> for Bridge<D> 
         let headers = to_headers(&req);
         let mut state = State {
             body_done: !req.has_body(),
+            expects_continue: req.expects_continue(),
             ..State::default()
         };
         if req.expects_continue() {
@@ -324,8 +375,11 @@ impl<T: Transport, D: Dispatch + ?Sized> hyper_server::Handler<T> for Bridge<D> 
             return Next::remove();
         };
         let mut st = ex.lock();
-        let mut changed = false;
         let mut chunk = [0u8; 16 * 1024];
+        if st.draining {
+            return drain(&mut st, decoder, &mut chunk, &self.timeouts);
+        }
+        let mut changed = false;
         while !st.body_done && st.body.len() < BUF_CAP {
             let room = chunk.len().min(BUF_CAP - st.body.len());
             match io::Read::read(decoder, &mut chunk[..room]) {
@@ -367,6 +421,9 @@ impl<T: Transport, D: Dispatch + ?Sized> hyper_server::Handler<T> for Bridge<D> 
                 }
             }
         }
+        if let Some(next) = st.finished(&self.timeouts) {
+            return next;
+        }
         st.next(&self.timeouts)
     }
 
@@ -397,9 +454,9 @@ impl<T: Transport, D: Dispatch + ?Sized> hyper_server::Handler<T> for Bridge<D> 
         }
         if st.out.is_empty() {
             st.flush = false;
-            if st.out_done {
-                return Next::end();
-            }
+        }
+        if let Some(next) = st.finished(&self.timeouts) {
+            return next;
         }
         if !st.out.is_empty() {
             // The socket took what it could: wait until it takes more.
