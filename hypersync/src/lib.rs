@@ -68,6 +68,7 @@ pub use mime;
 pub use url::Url;
 
 
+pub use crate::client::Client;
 pub use crate::error::{Error, Result};
 pub use crate::method::Method::{Delete, Get, Head, Post};
 pub use crate::server::Server;

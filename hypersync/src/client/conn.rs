@@ -1,0 +1,240 @@
+//! One client connection driven on the calling thread: a blocking `TcpStream` and a
+//! `hyper_proto::Conn<Client>`, two system calls a request in the steady state (a write of
+//! head and body, a read of the response).
+
+use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use hyper_proto::{BodyKind, Client as ProtoClient, Config, Conn, RequestLine};
+
+use crate::header::Headers;
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// The (scheme, host, port) a connection goes to.
+pub(crate) type Key = (String, String, u16);
+
+pub(crate) struct HttpConn {
+    pub(crate) stream: TcpStream,
+    pub(crate) proto: Conn<ProtoClient>,
+    /// Bytes read and not yet parsed.
+    buf: Vec<u8>,
+    pos: usize,
+    pub(crate) key: Key,
+    /// When it went back to the pool.
+    pub(crate) idle_since: Instant,
+    /// It carried an exchange before this one (a failure may be a stale connection).
+    pub(crate) reused: bool,
+}
+
+impl HttpConn {
+    pub(crate) fn connect(
+        key: Key,
+        addr: (&str, u16),
+        read: Option<Duration>,
+        write: Option<Duration>,
+    ) -> io::Result<HttpConn> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(read)?;
+        stream.set_write_timeout(write)?;
+        Ok(HttpConn {
+            stream,
+            proto: Conn::<ProtoClient>::new(Config::default(), Instant::now()),
+            buf: Vec::with_capacity(READ_CHUNK),
+            pos: 0,
+            key,
+            idle_since: Instant::now(),
+            reused: false,
+        })
+    }
+
+    /// Whether a pooled connection still looks usable: the server has not closed it nor
+    /// sent anything unasked (one non-blocking peek).
+    pub(crate) fn is_fresh(&self) -> bool {
+        if !self.proto.can_send_request() || self.pos < self.buf.len() {
+            return false;
+        }
+        let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+        let sock = socket2::SockRef::from(&self.stream);
+        match sock.recv_with_flags(&mut probe, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+            Ok(_) => false,
+        }
+    }
+
+    pub(crate) fn set_timeouts(&self, read: Option<Duration>, write: Option<Duration>) -> io::Result<()> {
+        self.stream.set_read_timeout(read)?;
+        self.stream.set_write_timeout(write)
+    }
+
+    /// Writes a request: head and body.
+    pub(crate) fn send(
+        &mut self,
+        line: &RequestLine<'_>,
+        headers: &[(&[u8], &[u8])],
+        body: &mut super::Body<'_>,
+        out: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        let kind = match *body {
+            super::Body::ChunkedBody(_) => BodyKind::Streaming,
+            super::Body::SizedBody(_, n) => BodyKind::Length(n),
+            super::Body::BufBody(b, _) if b.is_empty() => BodyKind::Empty,
+            super::Body::BufBody(b, _) => BodyKind::Length(b.len() as u64),
+        };
+        out.clear();
+        let now = Instant::now();
+        self.proto
+            .send_request_head(now, line, headers.iter().copied(), kind, false, out)
+            .map_err(invalid)?;
+        match *body {
+            super::Body::BufBody(b, _) => {
+                if !b.is_empty() {
+                    self.proto.send_body(b, out).map_err(invalid)?;
+                    self.proto.body_written(now);
+                }
+                self.stream.write_all(out)?;
+            }
+            super::Body::SizedBody(ref mut r, _) | super::Body::ChunkedBody(ref mut r) => {
+                self.stream.write_all(out)?;
+                let mut chunk = vec![0u8; READ_CHUNK];
+                loop {
+                    let n = match r.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    out.clear();
+                    self.proto.send_body(&chunk[..n], out).map_err(invalid)?;
+                    self.stream.write_all(out)?;
+                }
+                out.clear();
+                if self.proto.is_writing_body() {
+                    self.proto
+                        .finish_body(Instant::now(), [], out)
+                        .map_err(invalid)?;
+                    self.stream.write_all(out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads more bytes from the socket: false at EOF.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        } else if self.pos > 0 && self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let len = self.buf.len();
+        self.buf.resize(len + READ_CHUNK, 0);
+        let got = loop {
+            match self.stream.read(&mut self.buf[len..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match got {
+            Ok(n) => {
+                self.buf.truncate(len + n);
+                Ok(n > 0)
+            }
+            Err(e) => {
+                self.buf.truncate(len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads the final response head (skipping 1xx): status, reason, version and fields.
+    pub(crate) fn recv_head(&mut self) -> io::Result<Head> {
+        loop {
+            if self.pos < self.buf.len() {
+                let parsed = self
+                    .proto
+                    .recv_head(Instant::now(), &self.buf[self.pos..])
+                    .map_err(invalid)?;
+                if let Some(n) = parsed {
+                    let res = self.proto.response(&self.buf[self.pos..]);
+                    let informational = res.status().is_informational()
+                        && res.status() != http::StatusCode::SWITCHING_PROTOCOLS;
+                    let mut headers = Headers::new();
+                    for (name, value) in res.headers().iter() {
+                        headers.append_raw(name.to_owned(), value.to_vec());
+                    }
+                    let head = Head {
+                        status: res.status(),
+                        version: res.version(),
+                        headers,
+                    };
+                    self.pos += n;
+                    if informational {
+                        continue;
+                    }
+                    return Ok(head);
+                }
+            }
+            if !self.fill()? {
+                self.proto.recv_eof(Instant::now()).map_err(invalid)?;
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection before answering",
+                ));
+            }
+        }
+    }
+
+    /// Reads body bytes into `out`, spilling what does not fit into `spill`. `Ok(0)` at the
+    /// end of the body.
+    pub(crate) fn read_body(&mut self, out: &mut [u8], spill: &mut Vec<u8>) -> io::Result<usize> {
+        loop {
+            if self.proto.is_read_done() || !self.proto.is_reading_body() {
+                return Ok(0);
+            }
+            if self.pos < self.buf.len() {
+                let d = self
+                    .proto
+                    .recv_body(Instant::now(), &self.buf[self.pos..])
+                    .map_err(invalid)?;
+                let consumed = d.consumed;
+                let n = d.data.len().min(out.len());
+                out[..n].copy_from_slice(&d.data[..n]);
+                spill.extend_from_slice(&d.data[n..]);
+                self.pos += consumed;
+                if n > 0 {
+                    return Ok(n);
+                }
+                if consumed > 0 {
+                    continue;
+                }
+            }
+            if !self.fill()? {
+                self.proto.recv_eof(Instant::now()).map_err(invalid)?;
+                return Ok(0);
+            }
+        }
+    }
+
+    /// Whether another request can go on this connection now.
+    pub(crate) fn reusable(&self) -> bool {
+        self.proto.can_send_request() && self.pos == self.buf.len()
+    }
+}
+
+/// A response head, owned.
+pub(crate) struct Head {
+    pub(crate) status: http::StatusCode,
+    pub(crate) version: http::Version,
+    pub(crate) headers: Headers,
+}
+
+fn invalid(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
