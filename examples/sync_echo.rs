@@ -55,5 +55,8 @@ fn main() {
         .expect("bind")
         .handle_threads(echo, threads)
         .expect("start");
-    println!("Listening on http://{} ({threads} worker threads)", listening.socket);
+    println!(
+        "Listening on http://{} ({threads} worker threads)",
+        listening.socket
+    );
 }

@@ -37,6 +37,9 @@ fn main() {
     let threads = if args.threads_set { args.threads } else { 8 };
     let server = Server::http(args.addr).expect("bind");
     let listening = server.handle_threads(hello, threads).expect("start");
-    println!("Listening on http://{} ({threads} worker threads)", listening.socket);
+    println!(
+        "Listening on http://{} ({threads} worker threads)",
+        listening.socket
+    );
     // Dropping `listening` blocks until the server stops, as in hyper 0.10.
 }

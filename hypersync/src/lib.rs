@@ -52,6 +52,8 @@
 //! | TLS through `net::SslServer` / `SslClient` | not yet | |
 
 #![allow(elided_lifetimes_in_paths)]
+// Types are named as 0.10 named them, `Self` or not.
+#![allow(clippy::use_self)]
 
 #[macro_use]
 pub mod header;
@@ -66,7 +68,6 @@ pub mod version;
 
 pub use mime;
 pub use url::Url;
-
 
 pub use crate::client::Client;
 pub use crate::error::{Error, Result};

@@ -19,7 +19,7 @@ macro_rules! status_codes {
         /// assert_eq!(StatusCode::NotFound.to_string(), "404 Not Found");
         /// assert_eq!(StatusCode::Unregistered(299).to_u16(), 299);
         /// ```
-        #[derive(Debug, Clone, Copy, Hash)]
+        #[derive(Debug, Clone, Copy)]
         pub enum StatusCode {
             $(
                 #[doc = concat!("`", stringify!($code), " ", $reason, "`")]
@@ -164,6 +164,13 @@ impl StatusCode {
     }
 }
 
+impl core::hash::Hash for StatusCode {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.to_u16().hash(state);
+    }
+}
+
+#[allow(clippy::derivable_impls)] // the enum is made by a macro
 impl Default for StatusCode {
     fn default() -> StatusCode {
         StatusCode::Ok
@@ -261,6 +268,9 @@ mod tests {
         assert_eq!(StatusCode::Unregistered(404), StatusCode::NotFound);
         assert!(StatusCode::Ok < StatusCode::NotFound);
         assert_eq!(StatusCode::Unregistered(299).to_string(), "299");
-        assert_eq!(StatusCode::from(http::StatusCode::IM_A_TEAPOT), StatusCode::ImATeapot);
+        assert_eq!(
+            StatusCode::from(http::StatusCode::IM_A_TEAPOT),
+            StatusCode::ImATeapot
+        );
     }
 }

@@ -55,7 +55,16 @@ fn hyper_010_server_example_echoes_and_routes() {
         .match_indices("HTTP/1.1 ")
         .map(|(at, _)| out[at..].lines().next().unwrap())
         .collect();
-    assert_eq!(statuses, ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found"], "{}", out);
+    assert_eq!(
+        statuses,
+        [
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 404 Not Found"
+        ],
+        "{}",
+        out
+    );
     assert!(out.contains("Try POST /echo"), "{}", out);
     // The echo is chunked (no Content-Length was set): one chunk of 11 bytes.
     assert!(out.contains("transfer-encoding: chunked\r\n"), "{}", out);
@@ -88,12 +97,23 @@ fn legacy_app_self_test_matches_hyper_010() {
         .args(["127.0.0.1:0", "--self-test"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().skip(1).collect();
     // What the same source prints against hyper 0.10.16, but for the last line: 0.10 sent
     // a dropped 404 chunked, hypersync with `Content-Length: 0`.
-    let port = stdout.lines().next().unwrap().rsplit(':').next().unwrap().to_owned();
+    let port = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         lines,
         [

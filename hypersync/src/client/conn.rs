@@ -66,7 +66,11 @@ impl HttpConn {
         }
     }
 
-    pub(crate) fn set_timeouts(&self, read: Option<Duration>, write: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_timeouts(
+        &self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+    ) -> io::Result<()> {
         self.stream.set_read_timeout(read)?;
         self.stream.set_write_timeout(write)
     }
@@ -82,7 +86,7 @@ impl HttpConn {
         let kind = match *body {
             super::Body::ChunkedBody(_) => BodyKind::Streaming,
             super::Body::SizedBody(_, n) => BodyKind::Length(n),
-            super::Body::BufBody(b, _) if b.is_empty() => BodyKind::Empty,
+            super::Body::BufBody(&[], _) => BodyKind::Empty,
             super::Body::BufBody(b, _) => BodyKind::Length(b.len() as u64),
         };
         out.clear();

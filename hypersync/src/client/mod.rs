@@ -50,11 +50,12 @@ pub const MAX_REDIRECTS: usize = 10;
 const CHECK_AFTER: Duration = Duration::from_millis(250);
 
 /// What the client does with a `3xx` answer carrying `Location`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub enum RedirectPolicy {
     /// Follow none: the `3xx` is the response.
     FollowNone,
     /// Follow all (the default), up to [`MAX_REDIRECTS`] hops.
+    #[default]
     FollowAll,
     /// Follow those for which the function returns true.
     FollowIf(fn(&Url) -> bool),
@@ -67,12 +68,6 @@ impl fmt::Debug for RedirectPolicy {
             RedirectPolicy::FollowAll => "FollowAll",
             RedirectPolicy::FollowIf(_) => "FollowIf",
         })
-    }
-}
-
-impl Default for RedirectPolicy {
-    fn default() -> RedirectPolicy {
-        RedirectPolicy::FollowAll
     }
 }
 
@@ -207,7 +202,12 @@ impl Client {
                     Some((ref h, p)) => (h.as_str(), p),
                     None => (host.as_str(), port),
                 };
-                HttpConn::connect(key.clone(), (host, port), self.read_timeout, self.write_timeout)?
+                HttpConn::connect(
+                    key.clone(),
+                    (host, port),
+                    self.read_timeout,
+                    self.write_timeout,
+                )?
             }
         };
         Ok(conn)
@@ -250,11 +250,19 @@ fn target_of(url: &Url) -> Result<(Key, String, u16)> {
     if url.scheme() != "http" {
         return Err(Error::Io(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("unsupported URL scheme {:?} (https is not built in yet)", url.scheme()),
+            format!(
+                "unsupported URL scheme {:?} (https is not built in yet)",
+                url.scheme()
+            ),
         )));
     }
-    let host = url.host_str().ok_or(Error::Uri(url::ParseError::EmptyHost))?;
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let host = url
+        .host_str()
+        .ok_or(Error::Uri(url::ParseError::EmptyHost))?;
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
     Ok(((url.scheme().to_owned(), host.clone(), port), host, port))
 }
@@ -411,10 +419,9 @@ impl<'a> RequestBuilder<'a> {
                 | StatusCode::Found
                 | StatusCode::SeeOther
                 | StatusCode::TemporaryRedirect
-                | StatusCode::PermanentRedirect => res
-                    .headers
-                    .get::<Location>()
-                    .and_then(|l| url.join(l).ok()),
+                | StatusCode::PermanentRedirect => {
+                    res.headers.get::<Location>().and_then(|l| url.join(l).ok())
+                }
                 _ => None,
             };
             let Some(next) = follow.filter(|u| client.redirect_policy.follows(u)) else {
@@ -453,10 +460,7 @@ fn exchange(
         None => url[url::Position::BeforePath..url::Position::AfterQuery].to_owned(),
     };
     let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
-    let fields: Vec<(&[u8], &[u8])> = headers
-        .lines()
-        .map(|(n, v)| (n.as_bytes(), v))
-        .collect();
+    let fields: Vec<(&[u8], &[u8])> = headers.lines().map(|(n, v)| (n.as_bytes(), v)).collect();
     let line = hyper_proto::RequestLine {
         method: &http_method,
         target: target.as_bytes(),
@@ -469,7 +473,9 @@ fn exchange(
         let mut conn = client.connection(url)?;
         let mut empty = Body::BufBody(&[], 0);
         let b = body.as_mut().unwrap_or(&mut empty);
-        let result = conn.send(&line, &fields, b, out).and_then(|()| conn.recv_head());
+        let result = conn
+            .send(&line, &fields, b, out)
+            .and_then(|()| conn.recv_head());
         match result {
             Ok(head) => {
                 return Ok(Response::new(

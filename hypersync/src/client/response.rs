@@ -58,7 +58,10 @@ impl Response {
 
     /// The status line's code and reason phrase as received.
     pub fn status_raw(&self) -> RawStatus {
-        RawStatus(self.status.to_u16(), self.status.canonical_reason().unwrap_or(""))
+        RawStatus(
+            self.status.to_u16(),
+            self.status.canonical_reason().unwrap_or(""),
+        )
     }
 
     /// Gives the connection back to the pool once the body is over.

@@ -152,7 +152,8 @@ impl ContentType {
 }
 
 fn mime_of(s: &str) -> Mime {
-    s.parse().unwrap_or_else(|()| Mime(mime::TopLevel::Star, mime::SubLevel::Star, vec![]))
+    s.parse()
+        .unwrap_or_else(|()| Mime(mime::TopLevel::Star, mime::SubLevel::Star, vec![]))
 }
 
 /// `Content-Length`. Several values are accepted only when they are all equal (RFC 9110
@@ -171,7 +172,9 @@ impl Header for ContentLength {
         let mut found = None;
         for value in raw {
             for part in value.split(|&b| b == b',') {
-                let part = core::str::from_utf8(part).map_err(|_| Error::Header)?.trim();
+                let part = core::str::from_utf8(part)
+                    .map_err(|_| Error::Header)?
+                    .trim();
                 if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(Error::Header);
                 }
@@ -211,9 +214,10 @@ impl Header for Host {
     fn parse_header(raw: &[Vec<u8>]) -> Result<Host> {
         let s: String = from_one_raw_str(raw)?;
         let (host, port) = match s.rfind(':') {
-            Some(at) if !s[at..].contains(']') => {
-                (s[..at].to_owned(), Some(s[at + 1..].parse().map_err(|_| Error::Header)?))
-            }
+            Some(at) if !s[at..].contains(']') => (
+                s[..at].to_owned(),
+                Some(s[at + 1..].parse().map_err(|_| Error::Header)?),
+            ),
             _ => (s, None),
         };
         Ok(Host {
@@ -302,7 +306,12 @@ impl Header for Cookie {
         let mut cookies = Vec::new();
         for value in raw {
             let s = core::str::from_utf8(value).map_err(|_| Error::Header)?;
-            cookies.extend(s.split(';').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned));
+            cookies.extend(
+                s.split(';')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned),
+            );
         }
         if cookies.is_empty() {
             Err(Error::Header)
@@ -456,7 +465,11 @@ impl FromStr for CacheDirective {
 
     fn from_str(s: &str) -> Result<CacheDirective> {
         use self::CacheDirective::*;
-        let secs = |v: &str| v.trim_matches('"').parse::<u32>().map_err(|_| Error::Header);
+        let secs = |v: &str| {
+            v.trim_matches('"')
+                .parse::<u32>()
+                .map_err(|_| Error::Header)
+        };
         Ok(match s.split_once('=') {
             None => match s {
                 "no-cache" => NoCache,
@@ -669,7 +682,11 @@ impl FromStr for Basic {
         Ok(match text.split_once(':') {
             Some((user, pass)) => Basic {
                 username: user.to_owned(),
-                password: if pass.is_empty() { None } else { Some(pass.to_owned()) },
+                password: if pass.is_empty() {
+                    None
+                } else {
+                    Some(pass.to_owned())
+                },
             },
             None => Basic {
                 username: text,

@@ -49,7 +49,10 @@ pub fn from_comma_delimited<T: FromStr>(raw: &[Vec<u8>]) -> Result<Vec<T>> {
 /// # Errors
 ///
 /// Only those of the formatter.
-pub fn fmt_comma_delimited<T: fmt::Display>(f: &mut fmt::Formatter<'_>, parts: &[T]) -> fmt::Result {
+pub fn fmt_comma_delimited<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    parts: &[T],
+) -> fmt::Result {
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;

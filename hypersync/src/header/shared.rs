@@ -63,7 +63,10 @@ impl<T: FromStr> FromStr for QualityItem<T> {
         let (item, quality) = match s.rfind(';') {
             Some(at) => {
                 let param = s[at + 1..].trim();
-                match param.strip_prefix("q=").or_else(|| param.strip_prefix("Q=")) {
+                match param
+                    .strip_prefix("q=")
+                    .or_else(|| param.strip_prefix("Q="))
+                {
                     Some(v) => {
                         let v: f32 = v.parse().map_err(|_| Error::Header)?;
                         if !(0.0..=1.0).contains(&v) {
@@ -92,7 +95,10 @@ pub fn qitem<T>(item: T) -> QualityItem<T> {
 ///
 /// When `f` is outside 0..=1, as in 0.10.
 pub fn q(f: f32) -> Quality {
-    assert!((0.0..=1.0).contains(&f), "quality values must be between 0 and 1");
+    assert!(
+        (0.0..=1.0).contains(&f),
+        "quality values must be between 0 and 1"
+    );
     Quality((f * 1000.0).round() as u16)
 }
 
@@ -224,7 +230,8 @@ impl EntityTag {
 }
 
 fn check_tag(tag: &str) -> bool {
-    tag.bytes().all(|b| b == 0x21 || (0x23..0x7f).contains(&b) || b >= 0x80)
+    tag.bytes()
+        .all(|b| b == 0x21 || (0x23..0x7f).contains(&b) || b >= 0x80)
 }
 
 impl fmt::Display for EntityTag {
@@ -355,13 +362,22 @@ impl FromStr for HttpDate {
             // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
             [_, dmy, t, "GMT"] => {
                 let mut it = dmy.split('-');
-                let (d, m, y) = match (it.next(), it.next(), it.next(), it.next()) {
-                    (Some(d), Some(m), Some(y), None) => (d, m, y),
-                    _ => return Err(Error::Header),
+                let (Some(d), Some(m), Some(y), None) =
+                    (it.next(), it.next(), it.next(), it.next())
+                else {
+                    return Err(Error::Header);
                 };
                 let y: i64 = y.parse().map_err(|_| Error::Header)?;
                 // Two-digit years more than 50 years ahead are in the past (RFC 9110).
-                let y = if y < 100 { if y < 70 { 2000 + y } else { 1900 + y } } else { y };
+                let y = if y < 100 {
+                    if y < 70 {
+                        2000 + y
+                    } else {
+                        1900 + y
+                    }
+                } else {
+                    y
+                };
                 (d, m, y.to_string(), t)
             }
             // asctime: Sun Nov  6 08:49:37 1994
@@ -369,7 +385,11 @@ impl FromStr for HttpDate {
             _ => return Err(Error::Header),
         };
         let day: u32 = day.parse().map_err(|_| Error::Header)?;
-        let month = MONTHS.iter().position(|&m| m == month).ok_or(Error::Header)? as u32 + 1;
+        let month = MONTHS
+            .iter()
+            .position(|&m| m == month)
+            .ok_or(Error::Header)? as u32
+            + 1;
         let year: i64 = year.parse().map_err(|_| Error::Header)?;
         let hms: Vec<u64> = time
             .split(':')

@@ -11,17 +11,33 @@ fn typed_headers_parse_and_format_back() {
     let cases: &[(&str, &[&str], &str)] = &[
         ("Content-Length", &["42"], "42"),
         ("Content-Length", &["7", "7"], "7"),
-        ("Content-Type", &["text/html; charset=utf-8"], "text/html; charset=utf-8"),
-        ("Accept", &["text/html, application/json;q=0.5"], "text/html, application/json; q=0.5"),
+        (
+            "Content-Type",
+            &["text/html; charset=utf-8"],
+            "text/html; charset=utf-8",
+        ),
+        (
+            "Accept",
+            &["text/html, application/json;q=0.5"],
+            "text/html, application/json; q=0.5",
+        ),
         ("Connection", &["close"], "close"),
         ("Host", &["example.com:8080"], "example.com:8080"),
         ("ETag", &["W/\"x\""], "W/\"x\""),
         ("If-None-Match", &["*"], "*"),
         ("Allow", &["GET, PURGE"], "GET, PURGE"),
-        ("Cache-Control", &["no-cache, max-age=60"], "no-cache, max-age=60"),
+        (
+            "Cache-Control",
+            &["no-cache, max-age=60"],
+            "no-cache, max-age=60",
+        ),
         ("Transfer-Encoding", &["gzip, chunked"], "gzip, chunked"),
         ("Cookie", &["a=1; b=2"], "a=1; b=2"),
-        ("Date", &["Sun, 06 Nov 1994 08:49:37 GMT"], "Sun, 06 Nov 1994 08:49:37 GMT"),
+        (
+            "Date",
+            &["Sun, 06 Nov 1994 08:49:37 GMT"],
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+        ),
     ];
     for (name, values, want) in cases {
         let mut h = Headers::new();
@@ -86,10 +102,14 @@ fn typed_and_raw_views_stay_consistent() {
     assert_eq!(h.get::<ContentLength>(), Some(&ContentLength(12)));
     h.set(SetCookie(vec!["a=1".into(), "b=2".into()]));
     assert_eq!(h.get_raw("set-cookie").unwrap().len(), 2);
-    assert!(h.to_string().contains("Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n"));
+    assert!(h
+        .to_string()
+        .contains("Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n"));
     let copy: Headers = h.iter().collect();
     assert_eq!(copy, h);
-    assert!(h.iter().any(|v| v.is::<ContentLength>() && v.value_string() == "12, 12"));
+    assert!(h
+        .iter()
+        .any(|v| v.is::<ContentLength>() && v.value_string() == "12, 12"));
     h.remove_raw("SET-COOKIE");
     assert!(!h.has::<SetCookie>());
     let map = http::HeaderMap::from(&h);

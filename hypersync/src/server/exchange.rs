@@ -170,7 +170,10 @@ impl Exchange {
                 return Ok(0);
             }
             if let Some(kind) = st.failed {
-                return Err(io::Error::new(kind, "the connection failed while reading the request body"));
+                return Err(io::Error::new(
+                    kind,
+                    "the connection failed while reading the request body",
+                ));
             }
             if !st.reading {
                 st.reading = true;
@@ -184,7 +187,10 @@ impl Exchange {
     pub(crate) fn set_head(&self, head: Head) -> io::Result<()> {
         let mut st = self.lock();
         if let Some(kind) = st.failed {
-            return Err(io::Error::new(kind, "the connection failed before the response"));
+            return Err(io::Error::new(
+                kind,
+                "the connection failed before the response",
+            ));
         }
         st.head = Some(head);
         Ok(())
@@ -195,7 +201,10 @@ impl Exchange {
         let mut st = self.lock();
         loop {
             if let Some(kind) = st.failed {
-                return Err(io::Error::new(kind, "the connection failed while writing the response"));
+                return Err(io::Error::new(
+                    kind,
+                    "the connection failed while writing the response",
+                ));
             }
             if st.out.len() < BUF_CAP {
                 break;
@@ -214,7 +223,10 @@ impl Exchange {
     pub(crate) fn flush(&self) -> io::Result<()> {
         let mut st = self.lock();
         if let Some(kind) = st.failed {
-            return Err(io::Error::new(kind, "the connection failed while writing the response"));
+            return Err(io::Error::new(
+                kind,
+                "the connection failed while writing the response",
+            ));
         }
         if !st.flush && (st.head.is_some() || !st.out.is_empty()) {
             st.flush = true;
@@ -287,7 +299,12 @@ pub(crate) struct Bridge<D: ?Sized> {
 }
 
 impl<D: Dispatch + ?Sized> Bridge<D> {
-    pub(crate) fn new(dispatch: Arc<D>, ctrl: Control, peer: SocketAddr, timeouts: Timeouts) -> Self {
+    pub(crate) fn new(
+        dispatch: Arc<D>,
+        ctrl: Control,
+        peer: SocketAddr,
+        timeouts: Timeouts,
+    ) -> Self {
         Bridge {
             dispatch,
             ctrl: Some(ctrl),
@@ -309,10 +326,26 @@ fn to_headers(req: &ProtoRequest<'_>) -> Headers {
 /// The name as a `'static` string when it is a common one (no allocation), else owned.
 fn known_name(name: &str) -> std::borrow::Cow<'static, str> {
     const KNOWN: &[&str] = &[
-        "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Connection",
-        "Content-Length", "Content-Type", "Transfer-Encoding", "Cookie", "Authorization",
-        "Referer", "Origin", "Cache-Control", "If-None-Match", "If-Modified-Since", "Expect",
-        "Upgrade", "Range", "Pragma",
+        "Host",
+        "User-Agent",
+        "Accept",
+        "Accept-Encoding",
+        "Accept-Language",
+        "Connection",
+        "Content-Length",
+        "Content-Type",
+        "Transfer-Encoding",
+        "Cookie",
+        "Authorization",
+        "Referer",
+        "Origin",
+        "Cache-Control",
+        "If-None-Match",
+        "If-Modified-Since",
+        "Expect",
+        "Upgrade",
+        "Range",
+        "Pragma",
     ];
     match KNOWN.iter().find(|k| k.eq_ignore_ascii_case(name)) {
         Some(k) if **k == *name => std::borrow::Cow::Borrowed(k),

@@ -299,7 +299,9 @@ pub struct Listening {
 
 impl fmt::Debug for Listening {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Listening").field("socket", &self.socket).finish()
+        f.debug_struct("Listening")
+            .field("socket", &self.socket)
+            .finish()
     }
 }
 

@@ -41,7 +41,8 @@ impl Handler for App {
         let url = Url::parse(&format!("http://localhost{}", path)).unwrap();
         match (req.method.clone(), url.path()) {
             (Method::Get, "/") => {
-                res.headers_mut().set(ContentType(Mime(TopLevel::Text, SubLevel::Plain, vec![])));
+                res.headers_mut()
+                    .set(ContentType(Mime(TopLevel::Text, SubLevel::Plain, vec![])));
                 res.send(b"legacy app\n").unwrap();
             }
             (Method::Get, "/agent") => {
@@ -103,7 +104,11 @@ fn client(base: &str) {
     }
     let mut headers = Headers::new();
     headers.set(UserAgent("legacy/1.0".to_owned()));
-    let mut res = client.get(&format!("{}/agent", base)).headers(headers).send().unwrap();
+    let mut res = client
+        .get(&format!("{}/agent", base))
+        .headers(headers)
+        .send()
+        .unwrap();
     let mut agent = String::new();
     res.read_to_string(&mut agent).unwrap();
     println!("agent: {}", agent);
@@ -112,16 +117,27 @@ fn client(base: &str) {
     res.read_to_string(&mut root).unwrap();
     println!("redirected to {}: {}", res.url, root.trim());
     let res = client.get(&format!("{}/missing", base)).send().unwrap();
-    println!("missing: {} {:?}", res.status, res.headers.get::<ContentLength>());
+    println!(
+        "missing: {} {:?}",
+        res.status,
+        res.headers.get::<ContentLength>()
+    );
     io::stdout().flush().unwrap();
 }
 
 fn main() {
-    let addr = env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".to_owned());
+    let addr = env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:0".to_owned());
     let mut server = Server::http(&*addr).unwrap();
     server.keep_alive(Some(std::time::Duration::from_secs(5)));
     let mut listening = server
-        .handle_threads(App { hits: AtomicUsize::new(0) }, 4)
+        .handle_threads(
+            App {
+                hits: AtomicUsize::new(0),
+            },
+            4,
+        )
         .unwrap();
     println!("listening on {}", listening.socket);
     if env::args().nth(2).map_or(false, |a| a == "--self-test") {

@@ -1,0 +1,355 @@
+//! hypersync's server over loopback: 0.10's rules kept, 0.10's bugs fixed.
+
+#![allow(elided_lifetimes_in_paths)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hypersync::header::{Connection, ContentLength, Headers};
+use hypersync::method::Method;
+use hypersync::server::{Handler, Listening, Request, Response, Server};
+use hypersync::status::StatusCode;
+use hypersync::uri::RequestUri;
+
+fn serve<H: Handler + 'static>(h: H, threads: usize) -> Listening {
+    Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle_threads(h, threads)
+        .unwrap()
+}
+
+/// Sends `raw` and reads until the server closes or 3 s pass.
+fn roundtrip(addr: SocketAddr, raw: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    s.write_all(raw).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn statuses(out: &str) -> Vec<&str> {
+    out.match_indices("HTTP/1.1 ")
+        .map(|(at, _)| out[at..].lines().next().unwrap())
+        .collect()
+}
+
+fn router(mut req: Request, mut res: Response) {
+    let path = match req.uri {
+        RequestUri::AbsolutePath(ref p) => p.clone(),
+        _ => String::new(),
+    };
+    match &path[..] {
+        "/hello" => res.send(b"hello").unwrap(),
+        "/stream" => {
+            let mut res = res.start().unwrap();
+            res.write_all(b"part one, ").unwrap();
+            res.write_all(b"part two").unwrap();
+            res.end().unwrap();
+        }
+        "/read" => {
+            let mut body = Vec::new();
+            req.read_to_end(&mut body).unwrap();
+            res.send(format!("got {}", body.len()).as_bytes()).unwrap();
+        }
+        "/echo" => {
+            let mut res = res.start().unwrap();
+            std::io::copy(&mut req, &mut res).unwrap();
+        }
+        "/close" => {
+            res.headers_mut().set(Connection::close());
+            res.send(b"bye").unwrap();
+        }
+        "/addr" => res.send(req.remote_addr.to_string().as_bytes()).unwrap(),
+        "/panic" => panic!("on purpose"),
+        "/length-then-drop" => {
+            res.headers_mut().set(ContentLength(10));
+        }
+        _ => *res.status_mut() = StatusCode::NotFound,
+    }
+}
+
+#[test]
+fn a_dropped_response_is_sent_empty_and_a_panic_is_500() {
+    let mut l = serve(router, 2);
+    let out = roundtrip(
+        l.socket,
+        b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET /length-then-drop HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET /panic HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        statuses(&out),
+        [
+            "HTTP/1.1 404 Not Found",
+            "HTTP/1.1 200 OK",
+            "HTTP/1.1 500 Internal Server Error",
+            "HTTP/1.1 200 OK"
+        ],
+        "{out}"
+    );
+    // A dropped response never promises a body it does not send (0.10 kept the length).
+    assert_eq!(out.matches("content-length: 0\r\n").count(), 3, "{out}");
+    assert!(out.ends_with("\r\n\r\nhello"), "{out}");
+    // The worker that ran the panicking handler still works.
+    assert!(roundtrip(l.socket, b"GET /hello HTTP/1.0\r\n\r\n").ends_with("hello"));
+    l.close().unwrap();
+}
+
+#[test]
+fn head_gets_no_body_and_http10_gets_no_chunks() {
+    let mut l = serve(router, 1);
+    let out = roundtrip(
+        l.socket,
+        b"HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nHEAD /stream HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(statuses(&out).len(), 3, "{out}");
+    // Only the GET carries a body; the HEAD answers frame nothing (0.10 sent `0\r\n\r\n`).
+    assert_eq!(out.matches("hello").count(), 1, "{out}");
+    assert!(!out.contains("\r\n0\r\n"), "{out}");
+    let out = roundtrip(l.socket, b"GET /stream HTTP/1.0\r\n\r\n");
+    assert!(!out.contains("chunked"), "{out}");
+    assert!(out.ends_with("\r\n\r\npart one, part two"), "{out}");
+    l.close().unwrap();
+}
+
+#[test]
+fn an_unread_body_never_becomes_the_next_request() {
+    let mut l = serve(router, 1);
+    // 0.10 parsed `helloGET` as the next request's method.
+    let out = roundtrip(
+        l.socket,
+        b"POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\
+          GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        statuses(&out),
+        ["HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"],
+        "{out}"
+    );
+    // A chunked body left unread is dropped just as well.
+    let out = roundtrip(
+        l.socket,
+        b"POST /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n\
+          GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        statuses(&out),
+        ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"],
+        "{out}"
+    );
+    l.close().unwrap();
+}
+
+#[test]
+fn bad_heads_get_a_status_not_a_silent_close() {
+    let mut l = serve(router, 1);
+    let cases: &[(&[u8], &str)] = &[
+        (b"GARBAGE\r\n\r\n", "HTTP/1.1 400 Bad Request"),
+        (
+            b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+            "HTTP/1.1 505 HTTP Version Not Supported",
+        ),
+        (b"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+        ),
+    ];
+    for (raw, want) in cases {
+        let out = roundtrip(l.socket, raw);
+        assert!(
+            out.starts_with(want),
+            "{:?}: {out}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+    l.close().unwrap();
+}
+
+#[test]
+fn keep_alive_connection_close_and_remote_addr() {
+    let mut l = serve(router, 1);
+    let mut s = TcpStream::connect(l.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let me = s.local_addr().unwrap();
+    s.write_all(b"GET /addr HTTP/1.1\r\nHost: x\r\n\r\nGET /close HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    assert!(out.contains(&me.to_string()), "{out}");
+    // The handler's `Connection: close` ends the connection after its response.
+    assert_eq!(statuses(&out).len(), 2, "{out}");
+    assert!(out.ends_with("bye"), "{out}");
+    l.close().unwrap();
+
+    let mut server = Server::http("127.0.0.1:0").unwrap();
+    server.keep_alive(None);
+    let mut l = server.handle_threads(router, 1).unwrap();
+    let out = roundtrip(
+        l.socket,
+        b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert_eq!(statuses(&out).len(), 1, "{out}");
+    assert!(out.contains("connection: close\r\n"), "{out}");
+    l.close().unwrap();
+}
+
+struct Picky {
+    calls: AtomicUsize,
+}
+
+impl Handler for Picky {
+    fn handle(&self, req: Request, res: Response) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        router(req, res)
+    }
+
+    fn check_continue(&self, (method, _, headers): (&Method, &RequestUri, &Headers)) -> StatusCode {
+        match headers.get::<ContentLength>() {
+            Some(&ContentLength(n)) if *method == Method::Post && n > 100 => {
+                StatusCode::ExpectationFailed
+            }
+            _ => StatusCode::Continue,
+        }
+    }
+}
+
+#[test]
+fn expect_continue_goes_through_check_continue() {
+    let picky = Arc::new(Picky {
+        calls: AtomicUsize::new(0),
+    });
+    struct Shared(Arc<Picky>);
+    impl Handler for Shared {
+        fn handle(&self, req: Request, res: Response) {
+            self.0.handle(req, res)
+        }
+        fn check_continue(&self, head: (&Method, &RequestUri, &Headers)) -> StatusCode {
+            self.0.check_continue(head)
+        }
+    }
+    let mut l = serve(Shared(picky.clone()), 1);
+    // Accepted: `100 Continue` goes out when the handler reads, then the answer.
+    let mut s = TcpStream::connect(l.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    s.write_all(
+        b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .unwrap();
+    let mut buf = [0u8; 256];
+    let n = s.read(&mut buf).unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 100 Continue\r\n\r\n"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    s.write_all(b"abcd").unwrap();
+    let mut out = String::from_utf8_lossy(&buf[..n]).into_owned();
+    while !out.ends_with("got 4") {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "{out}");
+        out.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    // Refused: the status goes out, the handler is not called, the connection closes.
+    let out = roundtrip(
+        l.socket,
+        b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n",
+    );
+    assert!(
+        out.starts_with("HTTP/1.1 417 Expectation Failed\r\n"),
+        "{out}"
+    );
+    assert_eq!(picky.calls.load(Ordering::SeqCst), 1);
+    l.close().unwrap();
+}
+
+#[test]
+fn large_bodies_stream_both_ways_byte_exact() {
+    let mut l = serve(router, 2);
+    let body: Vec<u8> = (0..8 * 1024 * 1024u32)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    let mut s = TcpStream::connect(l.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut w = s.try_clone().unwrap();
+    let sent = body.clone();
+    let writer = std::thread::spawn(move || {
+        w.write_all(head.as_bytes()).unwrap();
+        w.write_all(&sent).unwrap();
+    });
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    writer.join().unwrap();
+    let head_end = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    // Chunked: take the chunks apart.
+    let mut rest = &out[head_end..];
+    let mut got = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap(), 16).unwrap();
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            break;
+        }
+        got.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+    assert!(
+        got == body,
+        "echo differs: {} bytes back of {}",
+        got.len(),
+        body.len()
+    );
+    l.close().unwrap();
+}
+
+#[test]
+fn idle_and_slow_connections_hold_no_worker() {
+    // One worker thread; 0.10 would need a thread per connection below.
+    let mut l = serve(router, 1);
+    let mut idle = Vec::new();
+    for _ in 0..50 {
+        let mut s = TcpStream::connect(l.socket).unwrap();
+        s.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 256];
+        assert!(s.read(&mut buf).unwrap() > 0);
+        idle.push(s); // kept open, idle
+    }
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        let mut s = TcpStream::connect(l.socket).unwrap();
+        s.write_all(b"GET /hello HTTP/1.1\r\nHo").unwrap(); // a head that never ends
+        slow.push(s);
+    }
+    let started = Instant::now();
+    let out = roundtrip(
+        l.socket,
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(out.ends_with("hello"), "{out}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "served in {:?}",
+        started.elapsed()
+    );
+    l.close().unwrap();
+}
+
+#[test]
+fn close_stops_the_server() {
+    let mut l = serve(router, 1);
+    let addr = l.socket;
+    assert!(roundtrip(addr, b"GET /hello HTTP/1.0\r\n\r\n").ends_with("hello"));
+    l.close().unwrap();
+    assert!(TcpStream::connect(addr).is_err());
+}
