@@ -61,6 +61,7 @@ pub mod client;
 pub mod error;
 pub mod method;
 pub mod net;
+mod readbuf;
 pub mod server;
 pub mod status;
 pub mod uri;

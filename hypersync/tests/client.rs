@@ -124,7 +124,7 @@ fn keep_alive_reuses_one_connection_and_frames_bodies() {
     let base = format!("http://{addr}");
     for _ in 0..3 {
         let mut res = client
-            .get(&format!("{base}/a?b=1"))
+            .get(format!("{base}/a?b=1"))
             .header(UserAgent("t".into()))
             .send()
             .unwrap();
@@ -221,21 +221,21 @@ fn redirects_are_followed_with_a_limit() {
     });
     let mut client = Client::new();
     let base = format!("http://{addr}");
-    let mut res = client.get(&format!("{base}/old")).send().unwrap();
+    let mut res = client.get(format!("{base}/old")).send().unwrap();
     assert_eq!(res.url.path(), "/new");
     assert_eq!(text(&mut res), "GET /new HTTP/1.1 0");
     // 303 turns into a GET without the body.
     let mut res = client
-        .post(&format!("{base}/see"))
+        .post(format!("{base}/see"))
         .body("data")
         .send()
         .unwrap();
     assert_eq!(text(&mut res), "GET /new HTTP/1.1 0");
     // A loop ends in an error, not forever (0.10 followed without limit).
-    let err = client.get(&format!("{base}/loop")).send().unwrap_err();
+    let err = client.get(format!("{base}/loop")).send().unwrap_err();
     assert!(err.to_string().contains("redirects"), "{err}");
     client.set_redirect_policy(RedirectPolicy::FollowNone);
-    let res = client.get(&format!("{base}/old")).send().unwrap();
+    let res = client.get(format!("{base}/old")).send().unwrap();
     assert_eq!(res.status, StatusCode::MovedPermanently);
     assert_eq!(
         res.headers.get::<Location>(),
@@ -269,7 +269,7 @@ fn errors_are_errors() {
     assert!(client.get("https://127.0.0.1:1/").send().is_err());
     // A server that answers garbage.
     let (addr, _seen, _) = scripted(|_, _| (b"NOT HTTP\r\n\r\n".to_vec(), true));
-    assert!(client.get(&format!("http://{addr}/")).send().is_err());
+    assert!(client.get(format!("http://{addr}/")).send().is_err());
 }
 
 #[test]

@@ -11,8 +11,7 @@ use hyper_proto::{BodyKind, Client as ProtoClient, Config, Conn, RequestLine};
 
 use crate::header::Headers;
 
-/// Bytes read from the socket at a time.
-const READ_CHUNK: usize = 16 * 1024;
+use crate::readbuf::READ_CHUNK;
 
 /// The (scheme, host, port) a connection goes to.
 pub(crate) type Key = (String, String, u16);
@@ -23,6 +22,7 @@ pub(crate) struct HttpConn {
     /// Bytes read and not yet parsed.
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     pub(crate) key: Key,
     /// When it went back to the pool.
     pub(crate) idle_since: Instant,
@@ -44,8 +44,9 @@ impl HttpConn {
         Ok(HttpConn {
             stream,
             proto: Conn::<ProtoClient>::new(Config::default(), Instant::now()),
-            buf: Vec::with_capacity(READ_CHUNK),
+            buf: Vec::new(),
             pos: 0,
+            end: 0,
             key,
             idle_since: Instant::now(),
             reused: false,
@@ -55,7 +56,7 @@ impl HttpConn {
     /// Whether a pooled connection still looks usable: the server has not closed it nor
     /// sent anything unasked (one non-blocking peek).
     pub(crate) fn is_fresh(&self) -> bool {
-        if !self.proto.can_send_request() || self.pos < self.buf.len() {
+        if !self.proto.can_send_request() || self.pos < self.end {
             return false;
         }
         let mut probe = [MaybeUninit::<u8>::uninit(); 1];
@@ -130,43 +131,28 @@ impl HttpConn {
 
     /// Reads more bytes from the socket: false at EOF.
     fn fill(&mut self) -> io::Result<bool> {
-        if self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        } else if self.pos > 0 && self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
-        }
-        let len = self.buf.len();
-        self.buf.resize(len + READ_CHUNK, 0);
+        let room = crate::readbuf::make_room(&mut self.buf, &mut self.pos, &mut self.end);
         let got = loop {
-            match self.stream.read(&mut self.buf[len..]) {
+            match self.stream.read(&mut self.buf[self.end..self.end + room]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other,
             }
         };
-        match got {
-            Ok(n) => {
-                self.buf.truncate(len + n);
-                Ok(n > 0)
-            }
-            Err(e) => {
-                self.buf.truncate(len);
-                Err(e)
-            }
-        }
+        let n = got?;
+        self.end += n;
+        Ok(n > 0)
     }
 
     /// Reads the final response head (skipping 1xx): status, reason, version and fields.
     pub(crate) fn recv_head(&mut self) -> io::Result<Head> {
         loop {
-            if self.pos < self.buf.len() {
+            if self.pos < self.end {
                 let parsed = self
                     .proto
-                    .recv_head(Instant::now(), &self.buf[self.pos..])
+                    .recv_head(Instant::now(), &self.buf[self.pos..self.end])
                     .map_err(invalid)?;
                 if let Some(n) = parsed {
-                    let res = self.proto.response(&self.buf[self.pos..]);
+                    let res = self.proto.response(&self.buf[self.pos..self.end]);
                     let informational = res.status().is_informational()
                         && res.status() != http::StatusCode::SWITCHING_PROTOCOLS;
                     let mut headers = Headers::new();
@@ -202,10 +188,10 @@ impl HttpConn {
             if self.proto.is_read_done() || !self.proto.is_reading_body() {
                 return Ok(0);
             }
-            if self.pos < self.buf.len() {
+            if self.pos < self.end {
                 let d = self
                     .proto
-                    .recv_body(Instant::now(), &self.buf[self.pos..])
+                    .recv_body(Instant::now(), &self.buf[self.pos..self.end])
                     .map_err(invalid)?;
                 let consumed = d.consumed;
                 let n = d.data.len().min(out.len());
@@ -228,7 +214,7 @@ impl HttpConn {
 
     /// Whether another request can go on this connection now.
     pub(crate) fn reusable(&self) -> bool {
-        self.proto.can_send_request() && self.pos == self.buf.len()
+        self.proto.can_send_request() && self.pos == self.end
     }
 }
 

@@ -28,22 +28,31 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
-use hyper_net::{Control, TcpStream};
+use core::cell::RefCell;
+
+use crossbeam_channel::Receiver;
 
 pub use self::request::{Body, Request};
 pub use self::response::Response;
 pub use crate::net::{Fresh, Streaming};
 
-use self::exchange::{Bridge, Dispatch, Job, Timeouts};
-use crate::header::Headers;
+use self::conn::{After, Timeouts, WorkerConn};
+use self::driver::{Job, Returned, SyncDriver};
+use crate::header::{Connection, Headers};
 use crate::method::Method;
 use crate::status::StatusCode;
 use crate::uri::RequestUri;
 
-mod exchange;
+mod conn;
+mod driver;
 mod request;
 mod response;
+
+/// How long a worker keeps a connection it just answered, waiting for the next request,
+/// before giving it back to the event loop (only when no other request waits for a
+/// worker). Long enough for a busy client's next request to arrive on loopback or a LAN,
+/// short enough that a quiet connection frees its worker at once.
+pub const QUIET: Duration = Duration::from_millis(2);
 
 /// Handles requests: called on a worker thread with the request and a fresh response.
 ///
@@ -192,6 +201,7 @@ impl<L> Server<L> {
     ) -> crate::Result<Listening> {
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         let handler = Arc::new(handler);
+        let timeouts = self.timeouts;
         let mut workers = Vec::new();
         for i in 0..threads.max(1) {
             let rx = rx.clone();
@@ -199,91 +209,97 @@ impl<L> Server<L> {
             workers.push(
                 thread::Builder::new()
                     .name(format!("hypersync-worker-{i}"))
-                    .spawn(move || work(&*handler, &rx))?,
+                    .spawn(move || work(&*handler, &rx, timeouts))?,
             );
         }
-        let pool = Arc::new(Pool {
-            jobs: tx,
-            handler: Arc::clone(&handler),
-        });
-        let mut server = hyper_server::Server::http(self.addr)?;
-        server = match self.keep_alive {
-            Some(idle) => server.idle_timeout(Some(idle)),
-            None => server.keep_alive(false),
+        let mut proto = hyper_proto::Config::default();
+        proto = match self.keep_alive {
+            Some(idle) => proto.idle_timeout(Some(idle)),
+            None => proto.keep_alive(false),
         };
-        let timeouts = self.timeouts;
-        let inner = server.handle(Factory { pool, timeouts })?;
-        let socket = inner.addr();
+        let loops =
+            hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
+                SyncDriver::new(proto, tx.clone())
+            })?;
+        let socket = loops.local_addr();
         Ok(Listening {
             socket,
-            inner: Some(inner),
+            inner: Some(loops),
             workers,
         })
     }
 }
 
-/// The queue to the workers, and the handler for `check_continue`.
-struct Pool<H> {
-    jobs: Sender<Job>,
-    handler: Arc<H>,
-}
-
-impl<H: Handler + 'static> Dispatch for Pool<H> {
-    fn submit(&self, job: Job) {
-        // The workers only stop once the loop (which holds this sender) has.
-        let _ = self.jobs.send(job);
-    }
-
-    fn check_continue(&self, method: &Method, uri: &RequestUri, headers: &Headers) -> StatusCode {
-        self.handler.check_continue((method, uri, headers))
-    }
-}
-
-/// Makes a [`Bridge`] per request.
-struct Factory<H> {
-    pool: Arc<Pool<H>>,
-    timeouts: Timeouts,
-}
-
-impl<H> Clone for Factory<H> {
-    fn clone(&self) -> Self {
-        Factory {
-            pool: Arc::clone(&self.pool),
-            timeouts: self.timeouts,
-        }
-    }
-}
-
-impl<H: Handler + 'static> hyper_server::HandlerFactory<TcpStream> for Factory<H> {
-    type Output = Bridge<Pool<H>>;
-
-    fn create(&mut self, ctrl: Control) -> Self::Output {
-        let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
-        Bridge::new(Arc::clone(&self.pool), ctrl, unknown, self.timeouts)
-    }
-
-    fn create_from(&mut self, ctrl: Control, peer: SocketAddr) -> Self::Output {
-        Bridge::new(Arc::clone(&self.pool), ctrl, peer, self.timeouts)
-    }
-}
-
-/// A worker: runs jobs until the queue closes. A panicking handler answers 500 (its
-/// `Response` is dropped while panicking) and the worker goes on.
-fn work<H: Handler>(handler: &H, jobs: &Receiver<Job>) {
+/// A worker: serves the requests of lent connections until the queue closes (the loop
+/// stopped).
+fn work<H: Handler>(handler: &H, jobs: &Receiver<Job>, timeouts: Timeouts) {
     for job in jobs.iter() {
-        let exchange = job.exchange;
-        let req = Request::new(
-            job.remote_addr,
-            job.method,
-            job.headers,
-            job.uri,
-            job.version,
-            Arc::clone(&exchange),
-        );
-        let res = Response::new(Arc::clone(&exchange));
+        let Job {
+            head,
+            proto,
+            stream,
+            leftover,
+            peer,
+            slot,
+            ctrl,
+        } = job;
+        let returned = match WorkerConn::new(stream, proto, leftover, peer, QUIET, timeouts) {
+            Ok(conn) => serve(handler, conn, jobs, head),
+            Err(_) => Returned::Closed,
+        };
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(returned);
+        // The loop may be gone (stopping): then the connection closes with it.
+        let _ = ctrl.ready(hyper_proto::Next::read());
+    }
+}
+
+/// Serves requests on one connection while they keep coming: the first from the loop, the
+/// next ones as they arrive before it goes quiet.
+fn serve<H: Handler>(
+    handler: &H,
+    conn: WorkerConn,
+    jobs: &Receiver<Job>,
+    first: conn::Head,
+) -> Returned {
+    let conn = RefCell::new(conn);
+    let mut head = first;
+    loop {
+        if let Some(status) = refuse_continue(handler, &head) {
+            let mut c = conn.borrow_mut();
+            c.proto.disable_keep_alive();
+            let mut h = Headers::new();
+            h.set(Connection::close());
+            h.set(crate::header::ContentLength(0));
+            let _ = c.send_head(status, &h, Some(hyper_proto::BodyKind::Empty));
+            let _ = c.finish();
+            return Returned::Closed;
+        }
+        conn.borrow_mut().begin(&head);
+        let req = Request::new(head, &conn);
+        let res = Response::new(&conn);
         if panic::catch_unwind(AssertUnwindSafe(|| handler.handle(req, res))).is_err() {
             log::error!("hypersync: a handler panicked; its request was answered 500 or cut short");
         }
+        let after = conn.borrow_mut().end_exchange(!jobs.is_empty());
+        match after {
+            After::Next(next) => head = next,
+            After::Close => return Returned::Closed,
+            After::Return => {
+                let (proto, carry) = conn.into_inner().into_parts();
+                return Returned::Idle(proto, carry);
+            }
+        }
+    }
+}
+
+/// The handler's refusal of an `Expect: 100-continue` body, if it refuses.
+fn refuse_continue<H: Handler>(handler: &H, head: &conn::Head) -> Option<StatusCode> {
+    if !head.expects_continue {
+        return None;
+    }
+    match handler.check_continue((&head.method, &head.uri, &head.headers)) {
+        StatusCode::Continue => None,
+        status => Some(status),
     }
 }
 
@@ -293,7 +309,7 @@ fn work<H: Handler>(handler: &H, jobs: &Receiver<Job>) {
 pub struct Listening {
     /// The address the server listens on.
     pub socket: SocketAddr,
-    inner: Option<hyper_server::Listening>,
+    inner: Option<hyper_net::Loops<()>>,
     workers: Vec<thread::JoinHandle<()>>,
 }
 
@@ -314,7 +330,7 @@ impl Listening {
     /// The event loop ended with an error.
     pub fn close(&mut self) -> crate::Result<()> {
         if let Some(inner) = self.inner.take() {
-            inner.close()?;
+            inner.stop(None)?;
         }
         for w in self.workers.drain(..) {
             let _ = w.join();
@@ -326,7 +342,7 @@ impl Listening {
 impl Drop for Listening {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
-            if let Err(e) = inner.wait() {
+            if let Err(e) = inner.join() {
                 log::error!("hypersync: the server stopped with an error: {e}");
             }
         }

@@ -1,14 +1,14 @@
 //! The request a [`Handler`](super::Handler) gets: the head as public fields, the body as
 //! `Read`.
 
+use core::cell::RefCell;
 use core::fmt;
 use core::marker::PhantomData;
 use std::io::{self, Read};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::exchange::Exchange;
+use super::conn::WorkerConn;
 use crate::header::Headers;
 use crate::method::Method;
 use crate::uri::RequestUri;
@@ -18,7 +18,7 @@ use crate::version::HttpVersion;
 /// as in 0.10; `Read` gives the body, ending at its end.
 ///
 /// A body the handler does not read is not taken for the next request (0.10's bug): the
-/// server reads and drops the rest, up to a bound, or closes the connection.
+/// server reads and drops the rest, up to 1 MiB, or closes the connection.
 pub struct Request<'a, 'b: 'a> {
     /// The client's address.
     pub remote_addr: SocketAddr,
@@ -30,32 +30,26 @@ pub struct Request<'a, 'b: 'a> {
     pub uri: RequestUri,
     /// The version the client spoke.
     pub version: HttpVersion,
-    body: Arc<Exchange>,
-    _marker: PhantomData<&'a &'b ()>,
+    body: Body<'a>,
+    _marker: PhantomData<&'b ()>,
 }
 
 impl<'a, 'b> Request<'a, 'b> {
-    pub(crate) fn new(
-        remote_addr: SocketAddr,
-        method: Method,
-        headers: Headers,
-        uri: RequestUri,
-        version: HttpVersion,
-        body: Arc<Exchange>,
-    ) -> Self {
+    pub(crate) fn new(head: super::conn::Head, conn: &'a RefCell<WorkerConn>) -> Self {
+        let remote_addr = conn.borrow().peer;
         Request {
             remote_addr,
-            method,
-            headers,
-            uri,
-            version,
-            body,
+            method: head.method,
+            headers: head.headers,
+            uri: head.uri,
+            version: head.version,
+            body: Body(conn),
             _marker: PhantomData,
         }
     }
 
-    /// Kept for 0.10 programs; the server's read timeout (`Server::set_read_timeout`)
-    /// governs body reads, per connection, so this changes nothing.
+    /// Kept for 0.10 programs: the server's read timeout (`Server::set_read_timeout`)
+    /// governs body reads, so this changes nothing.
     ///
     /// # Errors
     ///
@@ -67,14 +61,23 @@ impl<'a, 'b> Request<'a, 'b> {
 
     /// The parts of the request: address, method, headers, target, version, and the body
     /// reader.
-    pub fn deconstruct(self) -> (SocketAddr, Method, Headers, RequestUri, HttpVersion, Body) {
+    pub fn deconstruct(
+        self,
+    ) -> (
+        SocketAddr,
+        Method,
+        Headers,
+        RequestUri,
+        HttpVersion,
+        Body<'a>,
+    ) {
         (
             self.remote_addr,
             self.method,
             self.headers,
             self.uri,
             self.version,
-            Body(self.body),
+            self.body,
         )
     }
 }
@@ -97,16 +100,16 @@ impl fmt::Debug for Request<'_, '_> {
     }
 }
 
-/// The body of a request taken apart with [`Request::deconstruct`].
-pub struct Body(Arc<Exchange>);
+/// The body of a request, also what [`Request::deconstruct`] gives.
+pub struct Body<'a>(&'a RefCell<WorkerConn>);
 
-impl Read for Body {
+impl Read for Body<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        self.0.borrow_mut().read_body(buf)
     }
 }
 
-impl fmt::Debug for Body {
+impl fmt::Debug for Body<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Body")
     }

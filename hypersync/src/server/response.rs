@@ -2,12 +2,14 @@
 //! change) until `start` or `send`, then `Streaming` (the body is written).
 
 use core::any::{Any, TypeId};
+use core::cell::RefCell;
 use core::fmt;
 use core::marker::PhantomData;
 use std::io::{self, Write};
-use std::sync::Arc;
 
-use super::exchange::{Exchange, Head};
+use hyper_proto::BodyKind;
+
+use super::conn::WorkerConn;
 use crate::header::{ContentLength, Headers};
 use crate::net::{Fresh, Streaming};
 use crate::status::StatusCode;
@@ -23,10 +25,10 @@ pub struct Response<'a, W: Any = Fresh> {
     pub version: HttpVersion,
     status: StatusCode,
     headers: Headers,
-    exchange: Arc<Exchange>,
+    conn: &'a RefCell<WorkerConn>,
     /// `send`, `start`, `end` or a drop has dealt with it.
     done: bool,
-    _marker: PhantomData<(&'a (), W)>,
+    _marker: PhantomData<W>,
 }
 
 impl<W: Any> Response<'_, W> {
@@ -42,12 +44,12 @@ impl<W: Any> Response<'_, W> {
 }
 
 impl<'a> Response<'a, Fresh> {
-    pub(crate) fn new(exchange: Arc<Exchange>) -> Self {
+    pub(crate) fn new(conn: &'a RefCell<WorkerConn>) -> Self {
         Response {
             version: HttpVersion::Http11,
             status: StatusCode::Ok,
             headers: Headers::new(),
-            exchange,
+            conn,
             done: false,
             _marker: PhantomData,
         }
@@ -69,16 +71,12 @@ impl<'a> Response<'a, Fresh> {
     ///
     /// The connection failed.
     pub fn send(mut self, body: &[u8]) -> io::Result<()> {
-        self.headers.set(ContentLength(body.len() as u64));
         self.done = true;
-        let head = Head {
-            status: self.status,
-            headers: core::mem::take(&mut self.headers),
-        };
-        self.exchange.set_head(head)?;
-        self.exchange.write(body)?;
-        self.exchange.finish(false);
-        Ok(())
+        let mut conn = self.conn.borrow_mut();
+        let len = BodyKind::Length(body.len() as u64);
+        conn.send_head(self.status, &self.headers, Some(len))?;
+        conn.write_body(body)?;
+        conn.finish()
     }
 
     /// Starts the response: its head is sent and its body can be written. Without a
@@ -89,16 +87,14 @@ impl<'a> Response<'a, Fresh> {
     /// The connection failed.
     pub fn start(mut self) -> io::Result<Response<'a, Streaming>> {
         self.done = true;
-        let head = Head {
-            status: self.status,
-            headers: self.headers.clone(),
-        };
-        self.exchange.set_head(head)?;
+        self.conn
+            .borrow_mut()
+            .send_head(self.status, &self.headers, None)?;
         Ok(Response {
             version: self.version,
             status: self.status,
             headers: core::mem::take(&mut self.headers),
-            exchange: Arc::clone(&self.exchange),
+            conn: self.conn,
             done: false,
             _marker: PhantomData,
         })
@@ -113,22 +109,19 @@ impl Response<'_, Streaming> {
     /// The connection failed.
     pub fn end(mut self) -> io::Result<()> {
         self.done = true;
-        self.exchange.flush()?;
-        self.exchange.finish(false);
-        Ok(())
+        self.conn.borrow_mut().finish()
     }
 }
 
-/// Writes body bytes; they are sent as the loop can, in bounded memory (a write blocks
-/// while 64 KiB wait to go out). `flush` asks for what is queued to go out now.
+/// Writes body bytes; they go out in pieces of 16 KiB (or at `flush`, or at the end).
 impl Write for Response<'_, Streaming> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.exchange.write(buf)?;
+        self.conn.borrow_mut().write_body(buf)?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.exchange.flush()
+        self.conn.borrow_mut().write_out()
     }
 }
 
@@ -144,16 +137,18 @@ impl<W: Any> Drop for Response<'_, W> {
             }
             // An empty body, whatever Content-Length the handler had set.
             self.headers.set(ContentLength(0));
-            let head = Head {
-                status: self.status,
-                headers: core::mem::take(&mut self.headers),
-            };
-            if self.exchange.set_head(head).is_ok() {
-                self.exchange.finish(false);
+            let mut conn = self.conn.borrow_mut();
+            if conn
+                .send_head(self.status, &self.headers, Some(BodyKind::Empty))
+                .is_ok()
+            {
+                let _ = conn.finish();
             }
-        } else {
+        } else if std::thread::panicking() {
             // Cut short by a panic: the client must not take it for a whole body.
-            self.exchange.finish(std::thread::panicking());
+            self.conn.borrow_mut().abort();
+        } else {
+            let _ = self.conn.borrow_mut().finish();
         }
     }
 }

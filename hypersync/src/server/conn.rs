@@ -1,0 +1,423 @@
+//! A connection while a worker has it: blocking reads and writes on a duplicate of the
+//! loop's socket, framed by the connection's `hyper_proto::Conn`.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant, SystemTime};
+
+use hyper_proto::{BodyKind, Conn, DateCache, Next, Server as ProtoServer};
+
+use crate::header::Headers;
+use crate::method::Method;
+use crate::status::StatusCode;
+use crate::uri::RequestUri;
+use crate::version::HttpVersion;
+
+/// Response bytes gathered before a write (0.10's `BufWriter` did the same).
+const WRITE_CHUNK: usize = 16 * 1024;
+/// Most request body bytes read and dropped after a handler that did not read them all; past
+/// it the connection is closed instead.
+const DRAIN_CAP: u64 = 1024 * 1024;
+
+/// A request head, owned: what a handler sees of it.
+pub(crate) struct Head {
+    pub(crate) method: Method,
+    pub(crate) uri: RequestUri,
+    pub(crate) version: HttpVersion,
+    pub(crate) headers: Headers,
+    pub(crate) expects_continue: bool,
+}
+
+impl Head {
+    pub(crate) fn of(req: &hyper_proto::Request<'_>) -> Head {
+        let mut headers = Headers::new();
+        for (name, value) in req.headers().iter() {
+            headers.append_raw(known_name(name), value.to_vec());
+        }
+        Head {
+            method: Method::from(req.method()),
+            uri: req
+                .target()
+                .parse()
+                .unwrap_or_else(|_| RequestUri::AbsolutePath(req.target().to_owned())),
+            version: HttpVersion::from(req.version()),
+            headers,
+            expects_continue: req.expects_continue(),
+        }
+    }
+}
+
+/// The name as a `'static` string when it is a common one written the usual way (no
+/// allocation), else owned.
+fn known_name(name: &str) -> std::borrow::Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "Host",
+        "host",
+        "User-Agent",
+        "user-agent",
+        "Accept",
+        "accept",
+        "Accept-Encoding",
+        "accept-encoding",
+        "Accept-Language",
+        "Connection",
+        "connection",
+        "Content-Length",
+        "content-length",
+        "Content-Type",
+        "content-type",
+        "Transfer-Encoding",
+        "Cookie",
+        "Authorization",
+        "Referer",
+        "Origin",
+        "Cache-Control",
+        "If-None-Match",
+        "If-Modified-Since",
+        "Expect",
+        "Upgrade",
+        "Range",
+    ];
+    match KNOWN.iter().find(|k| **k == name) {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(name.to_owned()),
+    }
+}
+
+/// What the worker ends with.
+pub(crate) enum After {
+    /// Another request is complete in the buffer: serve it.
+    Next(Head),
+    /// Give the connection back to the loop (idle, or a head still coming).
+    Return,
+    /// The connection is over.
+    Close,
+}
+
+pub(crate) struct WorkerConn {
+    stream: TcpStream,
+    pub(crate) proto: Box<Conn<ProtoServer>>,
+    /// Bytes read and not yet parsed.
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Body bytes decoded beyond what the reader's buffer took.
+    spill: Vec<u8>,
+    spill_pos: usize,
+    out: Vec<u8>,
+    date: DateCache,
+    date_at: u64,
+    /// How long a body read may wait for bytes (`Server::set_read_timeout`).
+    read_timeout: Option<Duration>,
+    /// The request asked for `100 Continue` and it has not gone out.
+    continue_pending: bool,
+    pub(crate) peer: SocketAddr,
+}
+
+impl WorkerConn {
+    pub(crate) fn new(
+        stream: TcpStream,
+        proto: Box<Conn<ProtoServer>>,
+        leftover: Vec<u8>,
+        peer: SocketAddr,
+        quiet: Duration,
+        timeouts: Timeouts,
+    ) -> io::Result<WorkerConn> {
+        stream.set_nonblocking(false)?;
+        // A read waits at most `quiet`: body reads retry until their own timeout; waiting
+        // for the next head gives up then and hands the connection back.
+        stream.set_read_timeout(Some(quiet))?;
+        stream.set_write_timeout(timeouts.write)?;
+        let now = SystemTime::now();
+        Ok(WorkerConn {
+            stream,
+            proto,
+            end: leftover.len(),
+            buf: leftover,
+            pos: 0,
+            spill: Vec::new(),
+            spill_pos: 0,
+            out: Vec::with_capacity(WRITE_CHUNK),
+            date: DateCache::new(now),
+            date_at: secs(now),
+            read_timeout: timeouts.read,
+            continue_pending: false,
+            peer,
+        })
+    }
+
+    /// The socket back in the loop's mode, and the bytes not yet parsed.
+    pub(crate) fn into_parts(mut self) -> (Box<Conn<ProtoServer>>, Vec<u8>) {
+        let _ = self.stream.set_nonblocking(true);
+        self.buf.truncate(self.end);
+        self.buf.drain(..self.pos);
+        (self.proto, self.buf)
+    }
+
+    pub(crate) fn begin(&mut self, head: &Head) {
+        self.continue_pending = head.expects_continue;
+        self.spill.clear();
+        self.spill_pos = 0;
+    }
+
+    fn refresh_date(&mut self) {
+        let now = SystemTime::now();
+        let s = secs(now);
+        if s != self.date_at {
+            self.date.update(now);
+            self.date_at = s;
+        }
+    }
+
+    /// One read into the buffer: `Ok(false)` at end of stream; `WouldBlock`/`TimedOut` when
+    /// nothing came within the quiet time.
+    fn fill_once(&mut self) -> io::Result<bool> {
+        let room = crate::readbuf::make_room(&mut self.buf, &mut self.pos, &mut self.end);
+        let got = loop {
+            match self.stream.read(&mut self.buf[self.end..self.end + room]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let n = got?;
+        self.end += n;
+        Ok(n > 0)
+    }
+
+    /// A read for the body: waits up to the read timeout.
+    fn fill_body(&mut self) -> io::Result<bool> {
+        let deadline = self.read_timeout.map(|d| Instant::now() + d);
+        loop {
+            match self.fill_once() {
+                Err(e) if is_quiet(&e) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "request body read timed out",
+                        ));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads request body bytes (sending `100 Continue` first if the client waits for it).
+    pub(crate) fn read_body(&mut self, dst: &mut [u8]) -> io::Result<usize> {
+        if self.spill_pos < self.spill.len() {
+            let n = dst.len().min(self.spill.len() - self.spill_pos);
+            dst[..n].copy_from_slice(&self.spill[self.spill_pos..self.spill_pos + n]);
+            self.spill_pos += n;
+            if self.spill_pos == self.spill.len() {
+                self.spill.clear();
+                self.spill_pos = 0;
+            }
+            return Ok(n);
+        }
+        if self.continue_pending {
+            self.continue_pending = false;
+            let now = Instant::now();
+            self.proto.set_next(now, Next::read());
+            self.refresh_date();
+            if self.proto.poll_transmit(&mut self.out, Some(&self.date)) {
+                self.write_out()?;
+            }
+        }
+        loop {
+            if !self.proto.is_reading_body() {
+                return Ok(0);
+            }
+            if self.pos < self.end {
+                let d = self
+                    .proto
+                    .recv_body(Instant::now(), &self.buf[self.pos..self.end])
+                    .map_err(invalid)?;
+                let n = d.data.len().min(dst.len());
+                dst[..n].copy_from_slice(&d.data[..n]);
+                self.spill.extend_from_slice(&d.data[n..]);
+                self.pos += d.consumed;
+                if n > 0 {
+                    return Ok(n);
+                }
+                if d.consumed > 0 {
+                    continue;
+                }
+            }
+            if !self.fill_body()? {
+                self.proto.recv_eof(Instant::now()).map_err(invalid)?;
+                return Ok(0);
+            }
+        }
+    }
+
+    /// Writes the response head. `body`: `None` lets the headers decide (`Content-Length`,
+    /// else a streamed body).
+    pub(crate) fn send_head(
+        &mut self,
+        status: StatusCode,
+        headers: &Headers,
+        body: Option<BodyKind>,
+    ) -> io::Result<()> {
+        let body = body.unwrap_or_else(|| body_kind_of(headers));
+        let fields: Vec<(&[u8], &[u8])> = headers.lines().map(|(n, v)| (n.as_bytes(), v)).collect();
+        self.refresh_date();
+        // A handler that did not read an expected body: the client learns it will not be
+        // read from the answer itself.
+        self.continue_pending = false;
+        self.proto
+            .send_response_head(
+                Instant::now(),
+                http::StatusCode::from(status),
+                fields,
+                body,
+                Some(&self.date),
+                &mut self.out,
+            )
+            .map_err(invalid)
+    }
+
+    /// Queues body bytes, writing when enough have gathered. A response that carries no
+    /// body (to `HEAD`, a 204 or 304) drops them.
+    pub(crate) fn write_body(&mut self, data: &[u8]) -> io::Result<()> {
+        if !self.proto.is_writing_body() {
+            return Ok(());
+        }
+        self.proto.send_body(data, &mut self.out).map_err(invalid)?;
+        self.proto.body_written(Instant::now());
+        if self.out.len() >= WRITE_CHUNK {
+            self.write_out()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is queued.
+    pub(crate) fn write_out(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            let r = self.stream.write_all(&self.out);
+            self.out.clear();
+            r?;
+        }
+        Ok(())
+    }
+
+    /// Ends the response body (the last chunk of a chunked one) and writes it out.
+    pub(crate) fn finish(&mut self) -> io::Result<()> {
+        if self.proto.is_writing_body() {
+            self.proto
+                .finish_body(Instant::now(), [], &mut self.out)
+                .map_err(invalid)?;
+        }
+        self.write_out()
+    }
+
+    /// The handler is done: answer if it did not (500), drop an unread body, end the
+    /// exchange, and see what comes next.
+    pub(crate) fn end_exchange(&mut self, jobs_waiting: bool) -> After {
+        if !self.proto.head_sent() && !self.proto.is_closed() {
+            self.proto
+                .respond_error(http::StatusCode::INTERNAL_SERVER_ERROR);
+            self.refresh_date();
+            self.proto.poll_transmit(&mut self.out, Some(&self.date));
+            let _ = self.write_out();
+            return After::Close;
+        }
+        // A body the handler left unread: read it and drop it, so the connection can carry
+        // the next request; not one the client holds back for a `100 Continue` never sent.
+        if self.proto.is_reading_body() && !self.continue_pending {
+            let mut scratch = [0u8; 8192];
+            let mut total = 0u64;
+            while total <= DRAIN_CAP {
+                match self.read_body(&mut scratch) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n as u64,
+                }
+            }
+        }
+        let ended = self.proto.end_exchange(Instant::now(), &mut self.out);
+        if self.write_out().is_err() || ended.is_err() || self.proto.is_closed() {
+            return After::Close;
+        }
+        self.next_head(jobs_waiting)
+    }
+
+    /// The next request: already buffered (pipelined), or arriving before the connection
+    /// goes quiet. Waits only when no other request waits for a worker.
+    fn next_head(&mut self, jobs_waiting: bool) -> After {
+        let mut waited = false;
+        loop {
+            if self.pos < self.end {
+                match self
+                    .proto
+                    .recv_head(Instant::now(), &self.buf[self.pos..self.end])
+                {
+                    Ok(Some(n)) => {
+                        let head = Head::of(&self.proto.request(&self.buf[self.pos..self.end]));
+                        self.pos += n;
+                        return After::Next(head);
+                    }
+                    Ok(None) => {}
+                    Err(_) => {
+                        self.refresh_date();
+                        self.proto.poll_transmit(&mut self.out, Some(&self.date));
+                        let _ = self.write_out();
+                        return After::Close;
+                    }
+                }
+            }
+            if jobs_waiting || waited {
+                return After::Return;
+            }
+            match self.fill_once() {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = self.proto.recv_eof(Instant::now());
+                    return After::Close;
+                }
+                Err(e) if is_quiet(&e) => waited = true,
+                Err(_) => return After::Close,
+            }
+        }
+    }
+
+    /// Gives up on the connection: close it without ending the response (a handler that
+    /// panicked mid-body).
+    pub(crate) fn abort(&mut self) {
+        self.out.clear();
+        self.proto.close();
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// The framing the headers declare: `Content-Length`, `Transfer-Encoding: chunked`, or a
+/// streamed body.
+fn body_kind_of(headers: &Headers) -> BodyKind {
+    for (name, value) in headers.lines() {
+        if let Some(Ok(kind)) = BodyKind::from_header(name, value) {
+            return kind;
+        }
+    }
+    BodyKind::Streaming
+}
+
+fn is_quiet(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn invalid(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+/// Socket timeouts, as 0.10's `set_read_timeout` / `set_write_timeout` set them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Timeouts {
+    pub(crate) read: Option<Duration>,
+    pub(crate) write: Option<Duration>,
+}

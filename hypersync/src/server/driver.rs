@@ -1,0 +1,227 @@
+//! The loop side: a `hyper_net::Driver` that owns every connection while it is idle or
+//! sending a head, and lends it to a worker for as long as it is busy.
+//!
+//! Theory of operation. The loop accepts, reads request heads (with the head-read timeout,
+//! so a slow client holds no thread) and parks idle keep-alive connections. When a head is
+//! complete the connection is lent: its `hyper_proto::Conn`, the bytes read past the head
+//! and a duplicate of its socket go to a worker, and the loop stops watching it
+//! (`Step::wait`). The worker serves that request and every next one that arrives while it
+//! is busy, with blocking reads and writes, and gives the connection back (through the
+//! slot and a `Control` wakeup) when it goes quiet, or says it is over. The loop then reads
+//! its next head again. A request therefore costs one thread wakeup, the worker's, as in a
+//! thread-per-connection server, while idle and slow connections cost no thread.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use crossbeam_channel::Sender;
+use hyper_net::exchange::{fill, step_of, Fill};
+use hyper_net::{Control, Cx, Driver, Io, Step, TcpStream, Why};
+use hyper_proto::{Conn, DateCache, Server as ProtoServer};
+
+use super::conn::Head;
+
+/// What a worker gives back.
+pub(crate) enum Returned {
+    /// The connection, to read its next head: its protocol state and bytes read past the
+    /// last request.
+    Idle(Box<Conn<ProtoServer>>, Vec<u8>),
+    /// The connection is over.
+    Closed,
+}
+
+/// Where a lent connection comes back.
+pub(crate) type Slot = Arc<Mutex<Option<Returned>>>;
+
+/// A request for a worker, with the connection it came on.
+pub(crate) struct Job {
+    pub(crate) head: Head,
+    pub(crate) proto: Box<Conn<ProtoServer>>,
+    pub(crate) stream: std::net::TcpStream,
+    pub(crate) leftover: Vec<u8>,
+    pub(crate) peer: SocketAddr,
+    pub(crate) slot: Slot,
+    pub(crate) ctrl: Control,
+}
+
+pub(crate) struct ConnState {
+    /// `None` while a worker has the connection.
+    proto: Option<Box<Conn<ProtoServer>>>,
+    /// Bytes of a head a worker read before giving the connection back.
+    carry: Vec<u8>,
+    slot: Slot,
+    ctrl: Control,
+    peer: SocketAddr,
+}
+
+pub(crate) struct SyncDriver {
+    config: hyper_proto::Config,
+    jobs: Sender<Job>,
+    date: DateCache,
+    date_at: Option<Instant>,
+    stopping: bool,
+}
+
+impl SyncDriver {
+    pub(crate) fn new(config: hyper_proto::Config, jobs: Sender<Job>) -> Self {
+        SyncDriver {
+            config,
+            jobs,
+            date: DateCache::new(SystemTime::now()),
+            date_at: None,
+            stopping: false,
+        }
+    }
+
+    /// Reads heads until one is complete (then lends the connection) or the socket has no
+    /// more for now.
+    fn read_heads(&mut self, conn: &mut ConnState, io: &mut Io<'_, TcpStream>) -> Step {
+        let now = io.now();
+        let Some(proto) = conn.proto.as_mut() else {
+            return Step::wait();
+        };
+        loop {
+            if !conn.carry.is_empty() {
+                conn.carry.extend_from_slice(io.buffered());
+                let n = io.buffered().len();
+                io.consume(n);
+            }
+            let input: &[u8] = if conn.carry.is_empty() {
+                io.buffered()
+            } else {
+                &conn.carry
+            };
+            if !input.is_empty() {
+                match proto.recv_head(now, input) {
+                    Ok(Some(n)) => {
+                        let head = Head::of(&proto.request(input));
+                        let leftover = input[n..].to_vec();
+                        conn.carry.clear();
+                        let all = io.buffered().len();
+                        io.consume(all);
+                        return self.lend(conn, io, head, leftover);
+                    }
+                    Ok(None) => {}
+                    Err(_) => {
+                        proto.poll_transmit(io.write_buf(), Some(&self.date));
+                        return Step::close();
+                    }
+                }
+            }
+            match fill(io) {
+                Fill::Data => {}
+                Fill::Blocked => return step_of(proto),
+                Fill::Eof => {
+                    if proto.recv_eof(now).is_err() {
+                        proto.poll_transmit(io.write_buf(), Some(&self.date));
+                    }
+                    return Step::close();
+                }
+                Fill::Failed(_) => return Step::close(),
+            }
+        }
+    }
+
+    /// Hands the connection to a worker.
+    fn lend(
+        &mut self,
+        conn: &mut ConnState,
+        io: &mut Io<'_, TcpStream>,
+        head: Head,
+        leftover: Vec<u8>,
+    ) -> Step {
+        let dup = socket2::SockRef::from(&*io.transport())
+            .try_clone()
+            .map(std::net::TcpStream::from);
+        let (Ok(stream), Some(proto)) = (dup, conn.proto.take()) else {
+            return Step::close();
+        };
+        let job = Job {
+            head,
+            proto,
+            stream,
+            leftover,
+            peer: conn.peer,
+            slot: Arc::clone(&conn.slot),
+            ctrl: conn.ctrl.clone(),
+        };
+        if self.jobs.send(job).is_err() {
+            return Step::close();
+        }
+        Step::wait()
+    }
+}
+
+impl Driver for SyncDriver {
+    type Transport = TcpStream;
+    type Conn = ConnState;
+    type Msg = ();
+
+    fn wrap(&mut self, stream: TcpStream) -> io::Result<TcpStream> {
+        Ok(stream)
+    }
+
+    fn accept(&mut self, cx: &mut Cx<'_>, peer: SocketAddr, ctrl: Control) -> Option<ConnState> {
+        let mut proto = Box::new(Conn::<ProtoServer>::new(self.config, cx.now()));
+        if self.stopping {
+            proto.disable_keep_alive();
+        }
+        Some(ConnState {
+            proto: Some(proto),
+            carry: Vec::new(),
+            slot: Arc::new(Mutex::new(None)),
+            ctrl,
+            peer,
+        })
+    }
+
+    fn turn(&mut self, now: Instant) {
+        if self.date_at.is_none_or(|next| now >= next) {
+            self.date.update(SystemTime::now());
+            self.date_at = Some(now + std::time::Duration::from_millis(500));
+        }
+    }
+
+    fn ready(&mut self, conn: &mut ConnState, io: &mut Io<'_, TcpStream>, why: Why) -> Step {
+        if conn.proto.is_none() {
+            // Lent: only the worker's return brings it back.
+            let returned = conn.slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            match returned {
+                None => return Step::wait(),
+                Some(Returned::Closed) => return Step::close(),
+                Some(Returned::Idle(proto, carry)) => {
+                    conn.proto = Some(proto);
+                    conn.carry = carry;
+                }
+            }
+        }
+        let Some(proto) = conn.proto.as_mut() else {
+            return Step::close();
+        };
+        match why {
+            Why::Timeout => {
+                if proto.handle_timeout(io.now()).is_some() {
+                    proto.poll_transmit(io.write_buf(), Some(&self.date));
+                }
+                if proto.is_closed() {
+                    return Step::close();
+                }
+            }
+            Why::Stopping => {
+                self.stopping = true;
+                proto.disable_keep_alive();
+                if proto.is_idle() && conn.carry.is_empty() && io.buffered().is_empty() {
+                    return Step::close();
+                }
+            }
+            _ => {}
+        }
+        self.read_heads(conn, io)
+    }
+
+    fn keeps_transport(&self, _: &ConnState) -> bool {
+        false
+    }
+}
