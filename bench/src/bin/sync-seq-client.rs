@@ -45,7 +45,7 @@ fn main() {
     let mut body = Vec::with_capacity(64);
     let mut run = |count: usize| {
         for _ in 0..count {
-            let mut res = client.get(url.clone()).send().expect("request");
+            let mut res = client.get(&url).send().expect("request");
             body.clear();
             res.read_to_end(&mut body).expect("body");
             assert!(res.status == hypersync::Ok && body.len() == 13, "status {} body {}", res.status, body.len());

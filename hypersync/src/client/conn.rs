@@ -24,6 +24,8 @@ pub(crate) struct HttpConn {
     pos: usize,
     end: usize,
     pub(crate) key: Key,
+    /// What goes out, reused from request to request.
+    out: Vec<u8>,
     /// When it went back to the pool.
     pub(crate) idle_since: Instant,
     /// It carried an exchange before this one (a failure may be a stale connection).
@@ -48,6 +50,7 @@ impl HttpConn {
             pos: 0,
             end: 0,
             key,
+            out: Vec::new(),
             idle_since: Instant::now(),
             reused: false,
         })
@@ -78,6 +81,19 @@ impl HttpConn {
 
     /// Writes a request: head and body.
     pub(crate) fn send(
+        &mut self,
+        line: &RequestLine<'_>,
+        headers: &[(&[u8], &[u8])],
+        body: &mut super::Body<'_>,
+    ) -> io::Result<()> {
+        let mut out = core::mem::take(&mut self.out);
+        let result = self.send_with(line, headers, body, &mut out);
+        out.clear();
+        self.out = out;
+        result
+    }
+
+    fn send_with(
         &mut self,
         line: &RequestLine<'_>,
         headers: &[(&[u8], &[u8])],
@@ -157,7 +173,7 @@ impl HttpConn {
                         && res.status() != http::StatusCode::SWITCHING_PROTOCOLS;
                     let mut headers = Headers::new();
                     for (name, value) in res.headers().iter() {
-                        headers.append_raw(name.to_owned(), value.to_vec());
+                        headers.append_raw(crate::header::known_name(name), value.to_vec());
                     }
                     let head = Head {
                         status: res.status(),

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use self::conn::{HttpConn, Key};
+use self::conn::HttpConn;
 use crate::error::{Error, Result};
 use crate::header::{ContentLength, Header, HeaderFormat, Headers, Location};
 use crate::method::Method;
@@ -191,23 +191,19 @@ impl Client {
     }
 
     fn connection(&self, url: &Url) -> Result<HttpConn> {
-        let (key, host, port) = target_of(url)?;
-        let conn = match self.pool.checkout(&key) {
+        let (scheme, host, port) = target_of(url)?;
+        let conn = match self.pool.checkout(scheme, host, port) {
             Some(conn) => {
                 conn.set_timeouts(self.read_timeout, self.write_timeout)?;
                 conn
             }
             None => {
+                let key = (scheme.to_owned(), host.to_owned(), port);
                 let (host, port) = match self.proxy {
                     Some((ref h, p)) => (h.as_str(), p),
-                    None => (host.as_str(), port),
+                    None => (host, port),
                 };
-                HttpConn::connect(
-                    key.clone(),
-                    (host, port),
-                    self.read_timeout,
-                    self.write_timeout,
-                )?
+                HttpConn::connect(key, (host, port), self.read_timeout, self.write_timeout)?
             }
         };
         Ok(conn)
@@ -221,9 +217,10 @@ pub(crate) struct Idle {
 }
 
 impl Idle {
-    fn checkout(&self, key: &Key) -> Option<HttpConn> {
+    fn checkout(&self, scheme: &str, host: &str, port: u16) -> Option<HttpConn> {
         let mut idle = self.conns.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(i) = idle.iter().rposition(|c| c.key == *key) {
+        let same = |c: &HttpConn| c.key.2 == port && c.key.1 == host && c.key.0 == scheme;
+        while let Some(i) = idle.iter().rposition(same) {
             let conn = idle.swap_remove(i);
             if conn.idle_since.elapsed() < CHECK_AFTER || conn.is_fresh() {
                 return Some(conn);
@@ -245,8 +242,8 @@ impl Idle {
     }
 }
 
-/// (pool key, host to connect to, port) of an `http` URL.
-fn target_of(url: &Url) -> Result<(Key, String, u16)> {
+/// (scheme, host to connect to, port) of an `http` URL.
+fn target_of(url: &Url) -> Result<(&str, &str, u16)> {
     if url.scheme() != "http" {
         return Err(Error::Io(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -259,12 +256,9 @@ fn target_of(url: &Url) -> Result<(Key, String, u16)> {
     let host = url
         .host_str()
         .ok_or(Error::Uri(url::ParseError::EmptyHost))?;
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     let port = url.port_or_known_default().unwrap_or(80);
-    Ok(((url.scheme().to_owned(), host.clone(), port), host, port))
+    Ok((url.scheme(), host, port))
 }
 
 /// Something a URL can be made of: `Url`, `&str`, `&String`, `String`.
@@ -280,6 +274,12 @@ pub trait IntoUrl {
 impl IntoUrl for Url {
     fn into_url(self) -> std::result::Result<Url, url::ParseError> {
         Ok(self)
+    }
+}
+
+impl IntoUrl for &Url {
+    fn into_url(self) -> std::result::Result<Url, url::ParseError> {
+        Ok(self.clone())
     }
 }
 
@@ -411,9 +411,8 @@ impl<'a> RequestBuilder<'a> {
             Method::Get | Method::Head => None,
             _ => body,
         };
-        let mut out = Vec::new();
         for _hop in 0..=MAX_REDIRECTS {
-            let res = exchange(client, &method, &url, &headers, &mut body, &mut out)?;
+            let res = exchange(client, &method, &url, &headers, &mut body)?;
             let follow = match res.status {
                 StatusCode::MovedPermanently
                 | StatusCode::Found
@@ -452,12 +451,11 @@ fn exchange(
     url: &Url,
     headers: &Headers,
     body: &mut Option<Body<'_>>,
-    out: &mut Vec<u8>,
 ) -> Result<Response> {
     let http_method = http::Method::try_from(method)?;
     let target = match client.proxy {
-        Some(_) => url[..url::Position::AfterQuery].to_owned(),
-        None => url[url::Position::BeforePath..url::Position::AfterQuery].to_owned(),
+        Some(_) => &url[..url::Position::AfterQuery],
+        None => &url[url::Position::BeforePath..url::Position::AfterQuery],
     };
     let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
     let fields: Vec<(&[u8], &[u8])> = headers.lines().map(|(n, v)| (n.as_bytes(), v)).collect();
@@ -473,9 +471,7 @@ fn exchange(
         let mut conn = client.connection(url)?;
         let mut empty = Body::BufBody(&[], 0);
         let b = body.as_mut().unwrap_or(&mut empty);
-        let result = conn
-            .send(&line, &fields, b, out)
-            .and_then(|()| conn.recv_head());
+        let result = conn.send(&line, &fields, b).and_then(|()| conn.recv_head());
         match result {
             Ok(head) => {
                 return Ok(Response::new(

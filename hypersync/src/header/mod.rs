@@ -455,6 +455,43 @@ impl From<&Headers> for http::HeaderMap {
     }
 }
 
+/// The name as a `'static` string when it is a common one written the usual way (no
+/// allocation), else owned.
+pub(crate) fn known_name(name: &str) -> Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "Host",
+        "host",
+        "User-Agent",
+        "user-agent",
+        "Accept",
+        "accept",
+        "Accept-Encoding",
+        "accept-encoding",
+        "Accept-Language",
+        "Connection",
+        "connection",
+        "Content-Length",
+        "content-length",
+        "Content-Type",
+        "content-type",
+        "Transfer-Encoding",
+        "Cookie",
+        "Authorization",
+        "Referer",
+        "Origin",
+        "Cache-Control",
+        "If-None-Match",
+        "If-Modified-Since",
+        "Expect",
+        "Upgrade",
+        "Range",
+    ];
+    match KNOWN.iter().find(|k| **k == name) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.to_owned()),
+    }
+}
+
 /// Declares a typed header, as hyper 0.10's macro did. Four forms:
 ///
 /// - `(Name, "Field-Name") => [T]`: one value, `T: FromStr + Display`;

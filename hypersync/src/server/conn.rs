@@ -32,7 +32,7 @@ impl Head {
     pub(crate) fn of(req: &hyper_proto::Request<'_>) -> Head {
         let mut headers = Headers::new();
         for (name, value) in req.headers().iter() {
-            headers.append_raw(known_name(name), value.to_vec());
+            headers.append_raw(crate::header::known_name(name), value.to_vec());
         }
         Head {
             method: Method::from(req.method()),
@@ -44,43 +44,6 @@ impl Head {
             headers,
             expects_continue: req.expects_continue(),
         }
-    }
-}
-
-/// The name as a `'static` string when it is a common one written the usual way (no
-/// allocation), else owned.
-fn known_name(name: &str) -> std::borrow::Cow<'static, str> {
-    const KNOWN: &[&str] = &[
-        "Host",
-        "host",
-        "User-Agent",
-        "user-agent",
-        "Accept",
-        "accept",
-        "Accept-Encoding",
-        "accept-encoding",
-        "Accept-Language",
-        "Connection",
-        "connection",
-        "Content-Length",
-        "content-length",
-        "Content-Type",
-        "content-type",
-        "Transfer-Encoding",
-        "Cookie",
-        "Authorization",
-        "Referer",
-        "Origin",
-        "Cache-Control",
-        "If-None-Match",
-        "If-Modified-Since",
-        "Expect",
-        "Upgrade",
-        "Range",
-    ];
-    match KNOWN.iter().find(|k| **k == name) {
-        Some(k) => std::borrow::Cow::Borrowed(k),
-        None => std::borrow::Cow::Owned(name.to_owned()),
     }
 }
 
