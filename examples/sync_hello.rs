@@ -5,7 +5,8 @@
 //! ```
 //!
 //! The handler reads any request body to its end, then answers `Hello, World!`.
-//! `--threads` is the number of worker threads (8 by default).
+//! `--threads` is the number of worker threads (8 by default); `--keep-alive SECS` how
+//! long an idle connection is kept (5 s by default, as in hyper 0.10).
 
 // Written as hyper 0.10 programs were: `Request` and `Response` without their lifetimes.
 #![allow(elided_lifetimes_in_paths)]
@@ -35,7 +36,21 @@ fn hello(mut req: Request, mut res: Response) {
 fn main() {
     let args = args::parse();
     let threads = if args.threads_set { args.threads } else { 8 };
-    let server = Server::http(args.addr).expect("bind");
+    let mut server = Server::http(args.addr).expect("bind");
+    if let Some(at) = args.rest.iter().position(|a| a == "--keep-alive") {
+        let secs: u64 = args
+            .rest
+            .get(at + 1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                eprintln!("--keep-alive wants a number of seconds");
+                std::process::exit(2)
+            });
+        server.keep_alive(Some(std::time::Duration::from_secs(secs)));
+    } else if let Some(bad) = args.rest.first() {
+        eprintln!("sync_hello: unknown argument {bad:?}; usage: --addr HOST:PORT --threads N --keep-alive SECS");
+        std::process::exit(2);
+    }
     let listening = server.handle_threads(hello, threads).expect("start");
     println!(
         "Listening on http://{} ({threads} worker threads)",

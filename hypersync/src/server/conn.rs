@@ -112,9 +112,9 @@ impl WorkerConn {
     /// The socket back in the loop's mode, and the bytes not yet parsed.
     pub(crate) fn into_parts(mut self) -> (Box<Conn<ProtoServer>>, Vec<u8>) {
         let _ = self.stream.set_nonblocking(true);
-        self.buf.truncate(self.end);
-        self.buf.drain(..self.pos);
-        (self.proto, self.buf)
+        // Only the unparsed bytes go back (usually none): an idle connection holds no buffer.
+        let carry = self.buf[self.pos..self.end].to_vec();
+        (self.proto, carry)
     }
 
     pub(crate) fn begin(&mut self, head: &Head) {
