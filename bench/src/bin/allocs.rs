@@ -3,9 +3,10 @@
 //! Runs the `hello` handler in-process (one loop thread) and an allocation-free client
 //! thread; counts every allocation in the process while the client sends requests after a
 //! warm-up. Prints `allocs_per_request=<n>` for one connection, then for 16 connections
-//! with 16 pipelined requests each.
+//! with 16 pipelined requests each. With `sync`, the server is hypersync's, running the
+//! `sync_hello` handler (a 0.10-style `handle(req, res)` on 8 worker threads).
 //!
-//! `cargo run --release --bin allocs [REQUESTS]`
+//! `cargo run --release --bin allocs [REQUESTS] [sync]`
 
 #![allow(unsafe_code, reason = "a counting GlobalAlloc forwarding to System")]
 
@@ -90,11 +91,20 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let server = hyper_server::Server::http("127.0.0.1:0")
-        .unwrap()
-        .handle(|_| examples::hello::Hello::new())
-        .unwrap();
-    let addr = server.addr();
+    let sync = std::env::args().nth(2).as_deref() == Some("sync");
+    let (addr, stop): (std::net::SocketAddr, Box<dyn FnOnce()>) = if sync {
+        let mut l = hypersync::Server::http("127.0.0.1:0")
+            .unwrap()
+            .handle_threads(sync_hello, 8)
+            .unwrap();
+        (l.socket, Box::new(move || l.close().unwrap()))
+    } else {
+        let server = hyper_server::Server::http("127.0.0.1:0")
+            .unwrap()
+            .handle(|_| examples::hello::Hello::new())
+            .unwrap();
+        (server.addr(), Box::new(move || server.close().unwrap()))
+    };
     for (conns, depth) in [(1usize, 1usize), (16, 16)] {
         let mut streams: Vec<TcpStream> = (0..conns)
             .map(|_| TcpStream::connect(addr).unwrap())
@@ -114,5 +124,12 @@ fn main() {
             total as f64 / requests
         );
     }
-    server.close().unwrap();
+    stop();
+}
+
+/// The `sync_hello` example's handler.
+fn sync_hello(mut req: hypersync::server::Request<'_, '_>, mut res: hypersync::server::Response<'_>) {
+    let _ = std::io::copy(&mut req, &mut std::io::sink());
+    res.headers_mut().set(hypersync::header::ContentType::plaintext());
+    let _ = res.send(b"Hello, World!");
 }

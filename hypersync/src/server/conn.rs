@@ -110,7 +110,7 @@ impl WorkerConn {
     }
 
     /// The socket back in the loop's mode, and the bytes not yet parsed.
-    pub(crate) fn into_parts(mut self) -> (Box<Conn<ProtoServer>>, Vec<u8>) {
+    pub(crate) fn into_parts(self) -> (Box<Conn<ProtoServer>>, Vec<u8>) {
         let _ = self.stream.set_nonblocking(true);
         // Only the unparsed bytes go back (usually none): an idle connection holds no buffer.
         let carry = self.buf[self.pos..self.end].to_vec();
@@ -222,7 +222,6 @@ impl WorkerConn {
         body: Option<BodyKind>,
     ) -> io::Result<()> {
         let body = body.unwrap_or_else(|| body_kind_of(headers));
-        let fields: Vec<(&[u8], &[u8])> = headers.lines().map(|(n, v)| (n.as_bytes(), v)).collect();
         self.refresh_date();
         // A handler that did not read an expected body: the client learns it will not be
         // read from the answer itself.
@@ -231,7 +230,7 @@ impl WorkerConn {
             .send_response_head(
                 Instant::now(),
                 http::StatusCode::from(status),
-                fields,
+                headers.lines().map(|(n, v)| (n.as_bytes(), v)),
                 body,
                 Some(&self.date),
                 &mut self.out,

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use hyper_proto::BodyKind;
 
 use super::conn::WorkerConn;
-use crate::header::{ContentLength, Headers};
+use crate::header::Headers;
 use crate::net::{Fresh, Streaming};
 use crate::status::StatusCode;
 use crate::version::HttpVersion;
@@ -73,6 +73,8 @@ impl<'a> Response<'a, Fresh> {
     pub fn send(mut self, body: &[u8]) -> io::Result<()> {
         self.done = true;
         let mut conn = self.conn.borrow_mut();
+        // Framing has one source, the body kind: a `Content-Length` among the headers is
+        // not sent (0.10 set it to the length; this is the same on the wire).
         let len = BodyKind::Length(body.len() as u64);
         conn.send_head(self.status, &self.headers, Some(len))?;
         conn.write_body(body)?;
@@ -135,8 +137,8 @@ impl<W: Any> Drop for Response<'_, W> {
             if std::thread::panicking() {
                 self.status = StatusCode::InternalServerError;
             }
-            // An empty body, whatever Content-Length the handler had set.
-            self.headers.set(ContentLength(0));
+            // An empty body, whatever Content-Length the handler had set (the body kind
+            // frames it; a `Content-Length` among the headers is not sent).
             let mut conn = self.conn.borrow_mut();
             if conn
                 .send_head(self.status, &self.headers, Some(BodyKind::Empty))
