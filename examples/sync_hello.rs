@@ -8,30 +8,13 @@
 //! `--threads` is the number of worker threads (8 by default); `--keep-alive SECS` how
 //! long an idle connection is kept (5 s by default, as in hyper 0.10).
 
-// Written as hyper 0.10 programs were: `Request` and `Response` without their lifetimes.
-#![allow(elided_lifetimes_in_paths)]
-
 extern crate hypersync as hyper;
 
-use std::io;
-
-use hyper::header::ContentType;
-use hyper::server::{Request, Response, Server};
+use examples::sync::hello;
+use hyper::server::Server;
 
 #[allow(dead_code)]
 mod args;
-
-fn hello(mut req: Request, mut res: Response) {
-    // Read the body to its end, as 0.10 handlers did, before answering.
-    if let Err(e) = io::copy(&mut req, &mut io::sink()) {
-        eprintln!("reading the body: {e}");
-        return;
-    }
-    res.headers_mut().set(ContentType::plaintext());
-    if let Err(e) = res.send(b"Hello, World!") {
-        eprintln!("send: {e}");
-    }
-}
 
 fn main() {
     let args = args::parse();

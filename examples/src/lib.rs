@@ -10,4 +10,5 @@ pub mod echo;
 pub mod files;
 pub mod hello;
 pub mod proxy;
+pub mod sync;
 pub mod wait;
