@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,24 +11,8 @@ use examples::proxy::{Proxy, Upstream};
 use examples::{echo::Echo, files::Files, hello::Hello, wait};
 use hyper_server::{Listening, Server};
 
-fn run(cmd: &str, args: &[&str]) -> Output {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("`{cmd}` could not run ({e}); install it (see .ci/run)"));
-    assert!(
-        out.status.success(),
-        "`{cmd} {}` failed: {}\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(cmd: &str, args: &[&str]) -> String {
-    String::from_utf8(run(cmd, args).stdout).unwrap()
-}
+mod common;
+use common::{run, stdout};
 
 fn sha256(path: &str) -> String {
     stdout("sha256sum", &[path])

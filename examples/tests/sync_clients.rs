@@ -1,28 +1,10 @@
 //! The hypersync examples' handlers driven by real clients: curl, python's http.client, ab.
 //! Each server runs in-process on `127.0.0.1:0`.
 
-use std::process::{Command, Output};
-
 use hypersync::server::{Listening, Server};
 
-fn run(cmd: &str, args: &[&str]) -> Output {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("`{cmd}` could not run ({e}); install it (see .ci/run)"));
-    assert!(
-        out.status.success(),
-        "`{cmd} {}` failed: {}\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn stdout(cmd: &str, args: &[&str]) -> String {
-    String::from_utf8(run(cmd, args).stdout).unwrap()
-}
+mod common;
+use common::{run, stdout};
 
 fn serve(h: fn(hypersync::server::Request<'_, '_>, hypersync::server::Response<'_>)) -> Listening {
     Server::http("127.0.0.1:0")

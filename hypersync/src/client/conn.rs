@@ -11,7 +11,7 @@ use hyper_proto::{BodyKind, Client as ProtoClient, Config, Conn, RequestLine};
 
 use crate::header::Headers;
 
-use crate::readbuf::READ_CHUNK;
+use crate::readbuf::{ReadBuf, Spill, READ_CHUNK};
 
 /// The (scheme, host, port) a connection goes to.
 pub(crate) type Key = (String, String, u16);
@@ -20,9 +20,7 @@ pub(crate) struct HttpConn {
     pub(crate) stream: TcpStream,
     pub(crate) proto: Conn<ProtoClient>,
     /// Bytes read and not yet parsed.
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
+    rbuf: ReadBuf,
     pub(crate) key: Key,
     /// What goes out, reused from request to request.
     out: Vec<u8>,
@@ -46,9 +44,7 @@ impl HttpConn {
         Ok(HttpConn {
             stream,
             proto: Conn::<ProtoClient>::new(Config::default(), Instant::now()),
-            buf: Vec::new(),
-            pos: 0,
-            end: 0,
+            rbuf: ReadBuf::default(),
             key,
             out: Vec::new(),
             idle_since: Instant::now(),
@@ -59,7 +55,7 @@ impl HttpConn {
     /// Whether a pooled connection still looks usable: the server has not closed it nor
     /// sent anything unasked (one non-blocking peek).
     pub(crate) fn is_fresh(&self) -> bool {
-        if !self.proto.can_send_request() || self.pos < self.end {
+        if !self.proto.can_send_request() || !self.rbuf.unparsed().is_empty() {
             return false;
         }
         let mut probe = [MaybeUninit::<u8>::uninit(); 1];
@@ -147,28 +143,19 @@ impl HttpConn {
 
     /// Reads more bytes from the socket: false at EOF.
     fn fill(&mut self) -> io::Result<bool> {
-        let room = crate::readbuf::make_room(&mut self.buf, &mut self.pos, &mut self.end);
-        let got = loop {
-            match self.stream.read(&mut self.buf[self.end..self.end + room]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        let n = got?;
-        self.end += n;
-        Ok(n > 0)
+        self.rbuf.fill_from(&mut self.stream)
     }
 
     /// Reads the final response head (skipping 1xx): status, reason, version and fields.
     pub(crate) fn recv_head(&mut self) -> io::Result<Head> {
         loop {
-            if self.pos < self.end {
+            if !self.rbuf.unparsed().is_empty() {
                 let parsed = self
                     .proto
-                    .recv_head(Instant::now(), &self.buf[self.pos..self.end])
+                    .recv_head(Instant::now(), self.rbuf.unparsed())
                     .map_err(invalid)?;
                 if let Some(n) = parsed {
-                    let res = self.proto.response(&self.buf[self.pos..self.end]);
+                    let res = self.proto.response(self.rbuf.unparsed());
                     let informational = res.status().is_informational()
                         && res.status() != http::StatusCode::SWITCHING_PROTOCOLS;
                     let mut headers = Headers::new();
@@ -180,7 +167,7 @@ impl HttpConn {
                         version: res.version(),
                         headers,
                     };
-                    self.pos += n;
+                    self.rbuf.consume(n);
                     if informational {
                         continue;
                     }
@@ -199,21 +186,19 @@ impl HttpConn {
 
     /// Reads body bytes into `out`, spilling what does not fit into `spill`. `Ok(0)` at the
     /// end of the body.
-    pub(crate) fn read_body(&mut self, out: &mut [u8], spill: &mut Vec<u8>) -> io::Result<usize> {
+    pub(crate) fn read_body(&mut self, out: &mut [u8], spill: &mut Spill) -> io::Result<usize> {
         loop {
             if self.proto.is_read_done() || !self.proto.is_reading_body() {
                 return Ok(0);
             }
-            if self.pos < self.end {
+            if !self.rbuf.unparsed().is_empty() {
                 let d = self
                     .proto
-                    .recv_body(Instant::now(), &self.buf[self.pos..self.end])
+                    .recv_body(Instant::now(), self.rbuf.unparsed())
                     .map_err(invalid)?;
                 let consumed = d.consumed;
-                let n = d.data.len().min(out.len());
-                out[..n].copy_from_slice(&d.data[..n]);
-                spill.extend_from_slice(&d.data[n..]);
-                self.pos += consumed;
+                let n = spill.split(d.data, out);
+                self.rbuf.consume(consumed);
                 if n > 0 {
                     return Ok(n);
                 }
@@ -230,7 +215,7 @@ impl HttpConn {
 
     /// Whether another request can go on this connection now.
     pub(crate) fn reusable(&self) -> bool {
-        self.proto.can_send_request() && self.pos == self.end
+        self.proto.can_send_request() && self.rbuf.unparsed().is_empty()
     }
 }
 

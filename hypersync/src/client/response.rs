@@ -9,6 +9,7 @@ use url::Url;
 use super::conn::HttpConn;
 use super::Idle;
 use crate::header::Headers;
+use crate::readbuf::Spill;
 use crate::status::StatusCode;
 use crate::version::HttpVersion;
 
@@ -29,8 +30,7 @@ pub struct Response {
     conn: Option<HttpConn>,
     pool: Arc<Idle>,
     /// Body bytes decoded beyond what the caller's buffer took.
-    spill: Vec<u8>,
-    spill_pos: usize,
+    spill: Spill,
 }
 
 impl Response {
@@ -49,8 +49,7 @@ impl Response {
             url,
             conn: Some(conn),
             pool,
-            spill: Vec::new(),
-            spill_pos: 0,
+            spill: Spill::default(),
         };
         res.release_if_done();
         res
@@ -92,14 +91,7 @@ impl Response {
 
 impl Read for Response {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.spill_pos < self.spill.len() {
-            let n = buf.len().min(self.spill.len() - self.spill_pos);
-            buf[..n].copy_from_slice(&self.spill[self.spill_pos..self.spill_pos + n]);
-            self.spill_pos += n;
-            if self.spill_pos == self.spill.len() {
-                self.spill.clear();
-                self.spill_pos = 0;
-            }
+        if let Some(n) = self.spill.take(buf) {
             return Ok(n);
         }
         let Some(conn) = self.conn.as_mut() else {

@@ -549,13 +549,7 @@ macro_rules! header {
                 $n
             }
             fn parse_header(raw: &[Vec<u8>]) -> $crate::Result<Self> {
-                $crate::header::parsing::from_comma_delimited(raw).and_then(|v: Vec<$item>| {
-                    if v.is_empty() {
-                        Err($crate::Error::Header)
-                    } else {
-                        Ok($id(v))
-                    }
-                })
+                $crate::header::parsing::from_comma_delimited_nonempty(raw).map($id)
             }
         }
         impl $crate::header::HeaderFormat for $id {
@@ -602,13 +596,7 @@ macro_rules! header {
                 if raw.len() == 1 && raw[0] == b"*" {
                     return Ok($id::Any);
                 }
-                $crate::header::parsing::from_comma_delimited(raw).and_then(|v: Vec<$item>| {
-                    if v.is_empty() {
-                        Err($crate::Error::Header)
-                    } else {
-                        Ok($id::Items(v))
-                    }
-                })
+                $crate::header::parsing::from_comma_delimited_nonempty(raw).map($id::Items)
             }
         }
         impl $crate::header::HeaderFormat for $id {

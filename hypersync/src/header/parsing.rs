@@ -44,6 +44,20 @@ pub fn from_comma_delimited<T: FromStr>(raw: &[Vec<u8>]) -> Result<Vec<T>> {
     Ok(out)
 }
 
+/// [`from_comma_delimited`] for a list that must have at least one element.
+///
+/// # Errors
+///
+/// As [`from_comma_delimited`], and [`Error::Header`] for an empty list.
+pub fn from_comma_delimited_nonempty<T: FromStr>(raw: &[Vec<u8>]) -> Result<Vec<T>> {
+    let v = from_comma_delimited(raw)?;
+    if v.is_empty() {
+        Err(Error::Header)
+    } else {
+        Ok(v)
+    }
+}
+
 /// Writes `parts` separated by `, `.
 ///
 /// # Errors

@@ -1,7 +1,7 @@
 //! A connection while a worker has it: blocking reads and writes on a duplicate of the
 //! loop's socket, framed by the connection's `hyper_proto::Conn`.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -9,6 +9,7 @@ use hyper_proto::{BodyKind, Conn, DateCache, Next, Server as ProtoServer};
 
 use crate::header::Headers;
 use crate::method::Method;
+use crate::readbuf::{ReadBuf, Spill};
 use crate::status::StatusCode;
 use crate::uri::RequestUri;
 use crate::version::HttpVersion;
@@ -61,12 +62,9 @@ pub(crate) struct WorkerConn {
     stream: TcpStream,
     pub(crate) proto: Box<Conn<ProtoServer>>,
     /// Bytes read and not yet parsed.
-    buf: Vec<u8>,
-    pos: usize,
-    end: usize,
+    rbuf: ReadBuf,
     /// Body bytes decoded beyond what the reader's buffer took.
-    spill: Vec<u8>,
-    spill_pos: usize,
+    spill: Spill,
     out: Vec<u8>,
     date: DateCache,
     date_at: u64,
@@ -95,11 +93,8 @@ impl WorkerConn {
         Ok(WorkerConn {
             stream,
             proto,
-            end: leftover.len(),
-            buf: leftover,
-            pos: 0,
-            spill: Vec::new(),
-            spill_pos: 0,
+            rbuf: ReadBuf::from_bytes(leftover),
+            spill: Spill::default(),
             out: Vec::with_capacity(WRITE_CHUNK),
             date: DateCache::new(now),
             date_at: secs(now),
@@ -113,14 +108,12 @@ impl WorkerConn {
     pub(crate) fn into_parts(self) -> (Box<Conn<ProtoServer>>, Vec<u8>) {
         let _ = self.stream.set_nonblocking(true);
         // Only the unparsed bytes go back (usually none): an idle connection holds no buffer.
-        let carry = self.buf[self.pos..self.end].to_vec();
-        (self.proto, carry)
+        (self.proto, self.rbuf.into_unparsed())
     }
 
     pub(crate) fn begin(&mut self, head: &Head) {
         self.continue_pending = head.expects_continue;
         self.spill.clear();
-        self.spill_pos = 0;
     }
 
     fn refresh_date(&mut self) {
@@ -135,16 +128,7 @@ impl WorkerConn {
     /// One read into the buffer: `Ok(false)` at end of stream; `WouldBlock`/`TimedOut` when
     /// nothing came within the quiet time.
     fn fill_once(&mut self) -> io::Result<bool> {
-        let room = crate::readbuf::make_room(&mut self.buf, &mut self.pos, &mut self.end);
-        let got = loop {
-            match self.stream.read(&mut self.buf[self.end..self.end + room]) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        let n = got?;
-        self.end += n;
-        Ok(n > 0)
+        self.rbuf.fill_from(&mut self.stream)
     }
 
     /// A read for the body: waits up to the read timeout.
@@ -167,14 +151,7 @@ impl WorkerConn {
 
     /// Reads request body bytes (sending `100 Continue` first if the client waits for it).
     pub(crate) fn read_body(&mut self, dst: &mut [u8]) -> io::Result<usize> {
-        if self.spill_pos < self.spill.len() {
-            let n = dst.len().min(self.spill.len() - self.spill_pos);
-            dst[..n].copy_from_slice(&self.spill[self.spill_pos..self.spill_pos + n]);
-            self.spill_pos += n;
-            if self.spill_pos == self.spill.len() {
-                self.spill.clear();
-                self.spill_pos = 0;
-            }
+        if let Some(n) = self.spill.take(dst) {
             return Ok(n);
         }
         if self.continue_pending {
@@ -190,19 +167,18 @@ impl WorkerConn {
             if !self.proto.is_reading_body() {
                 return Ok(0);
             }
-            if self.pos < self.end {
+            if !self.rbuf.unparsed().is_empty() {
                 let d = self
                     .proto
-                    .recv_body(Instant::now(), &self.buf[self.pos..self.end])
+                    .recv_body(Instant::now(), self.rbuf.unparsed())
                     .map_err(invalid)?;
-                let n = d.data.len().min(dst.len());
-                dst[..n].copy_from_slice(&d.data[..n]);
-                self.spill.extend_from_slice(&d.data[n..]);
-                self.pos += d.consumed;
+                let n = self.spill.split(d.data, dst);
+                let consumed = d.consumed;
+                self.rbuf.consume(consumed);
                 if n > 0 {
                     return Ok(n);
                 }
-                if d.consumed > 0 {
+                if consumed > 0 {
                     continue;
                 }
             }
@@ -307,14 +283,11 @@ impl WorkerConn {
     fn next_head(&mut self, jobs_waiting: bool) -> After {
         let mut waited = false;
         loop {
-            if self.pos < self.end {
-                match self
-                    .proto
-                    .recv_head(Instant::now(), &self.buf[self.pos..self.end])
-                {
+            if !self.rbuf.unparsed().is_empty() {
+                match self.proto.recv_head(Instant::now(), self.rbuf.unparsed()) {
                     Ok(Some(n)) => {
-                        let head = Head::of(&self.proto.request(&self.buf[self.pos..self.end]));
-                        self.pos += n;
+                        let head = Head::of(&self.proto.request(self.rbuf.unparsed()));
+                        self.rbuf.consume(n);
                         return After::Next(head);
                     }
                     Ok(None) => {}
