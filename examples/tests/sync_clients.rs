@@ -69,23 +69,7 @@ fn curl_sync_echo_20_mib_and_python_keep_alive() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
     // python's http.client: one connection for every request, bodies of every small size.
-    let script = r#"
-import http.client, sys
-c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
-c.request("GET", "/")
-r = c.getresponse(); assert r.status == 200, r.status; r.read()
-sock = c.sock
-for i in range(20):
-    body = ("x" * i).encode()
-    c.request("POST", "/echo", body=body)
-    r = c.getresponse()
-    assert r.status == 200 and r.read() == body
-    assert c.sock is sock, "connection was not reused"
-c.request("GET", "/nothing-here")
-r = c.getresponse(); assert r.status == 404; r.read()
-assert c.sock is sock
-print("ok")
-"#;
+    let script = common::PYTHON_KEEP_ALIVE_ECHO;
     let out = stdout(
         "python3",
         &[

@@ -2,6 +2,9 @@
 //! and not yet parsed, and the decoded body bytes a caller's buffer could not take.
 
 use std::io::{self, Read};
+use std::time::Instant;
+
+use hyper_proto::{Conn, Role};
 
 /// Bytes read at a time (and the buffer's first size).
 pub(crate) const READ_CHUNK: usize = 16 * 1024;
@@ -111,6 +114,49 @@ impl Spill {
         self.data.clear();
         self.pos = 0;
     }
+}
+
+/// Reads body bytes of the message `proto` is receiving into `dst`, decoding what `rbuf`
+/// holds and calling `fill` for more; what does not fit in `dst` waits in `spill`. `Ok(0)`
+/// at the end of the body.
+pub(crate) fn read_body<R: Role>(
+    proto: &mut Conn<R>,
+    rbuf: &mut ReadBuf,
+    spill: &mut Spill,
+    dst: &mut [u8],
+    mut fill: impl FnMut(&mut ReadBuf) -> io::Result<bool>,
+) -> io::Result<usize> {
+    if let Some(n) = spill.take(dst) {
+        return Ok(n);
+    }
+    loop {
+        if proto.is_read_done() || !proto.is_reading_body() {
+            return Ok(0);
+        }
+        if !rbuf.unparsed().is_empty() {
+            let d = proto
+                .recv_body(Instant::now(), rbuf.unparsed())
+                .map_err(invalid)?;
+            let consumed = d.consumed;
+            let n = spill.split(d.data, dst);
+            rbuf.consume(consumed);
+            if n > 0 {
+                return Ok(n);
+            }
+            if consumed > 0 {
+                continue;
+            }
+        }
+        if !fill(rbuf)? {
+            proto.recv_eof(Instant::now()).map_err(invalid)?;
+            return Ok(0);
+        }
+    }
+}
+
+/// A protocol error as an `io::Error` (`InvalidData`), for `Read` and `Write` callers.
+pub(crate) fn invalid(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
 }
 
 #[cfg(test)]

@@ -22,3 +22,23 @@ pub(crate) fn run(cmd: &str, args: &[&str]) -> Output {
 pub(crate) fn stdout(cmd: &str, args: &[&str]) -> String {
     String::from_utf8(run(cmd, args).stdout).unwrap()
 }
+
+/// A python `http.client` session against an echo server at `argv[1]:argv[2]`: a `GET /`,
+/// 20 `POST /echo` of growing bodies and a 404, all on one connection; prints `ok`.
+pub(crate) const PYTHON_KEEP_ALIVE_ECHO: &str = r#"
+import http.client, sys
+c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
+c.request("GET", "/")
+r = c.getresponse(); assert r.status == 200, r.status; r.read()
+sock = c.sock
+for i in range(20):
+    body = ("x" * i).encode()
+    c.request("POST", "/echo", body=body)
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == body
+    assert c.sock is sock, "connection was not reused"
+c.request("GET", "/nothing-here")
+r = c.getresponse(); assert r.status == 404; r.read()
+assert c.sock is sock
+print("ok")
+"#;

@@ -11,7 +11,7 @@ use hyper_proto::{BodyKind, Client as ProtoClient, Config, Conn, RequestLine};
 
 use crate::header::Headers;
 
-use crate::readbuf::{ReadBuf, Spill, READ_CHUNK};
+use crate::readbuf::{invalid, read_body, ReadBuf, Spill, READ_CHUNK};
 
 /// The (scheme, host, port) a connection goes to.
 pub(crate) type Key = (String, String, u16);
@@ -187,30 +187,10 @@ impl HttpConn {
     /// Reads body bytes into `out`, spilling what does not fit into `spill`. `Ok(0)` at the
     /// end of the body.
     pub(crate) fn read_body(&mut self, out: &mut [u8], spill: &mut Spill) -> io::Result<usize> {
-        loop {
-            if self.proto.is_read_done() || !self.proto.is_reading_body() {
-                return Ok(0);
-            }
-            if !self.rbuf.unparsed().is_empty() {
-                let d = self
-                    .proto
-                    .recv_body(Instant::now(), self.rbuf.unparsed())
-                    .map_err(invalid)?;
-                let consumed = d.consumed;
-                let n = spill.split(d.data, out);
-                self.rbuf.consume(consumed);
-                if n > 0 {
-                    return Ok(n);
-                }
-                if consumed > 0 {
-                    continue;
-                }
-            }
-            if !self.fill()? {
-                self.proto.recv_eof(Instant::now()).map_err(invalid)?;
-                return Ok(0);
-            }
-        }
+        let stream = &mut self.stream;
+        read_body(&mut self.proto, &mut self.rbuf, spill, out, |rb| {
+            rb.fill_from(stream)
+        })
     }
 
     /// Whether another request can go on this connection now.
@@ -224,8 +204,4 @@ pub(crate) struct Head {
     pub(crate) status: http::StatusCode,
     pub(crate) version: http::Version,
     pub(crate) headers: Headers,
-}
-
-fn invalid(e: impl std::fmt::Display) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
 }

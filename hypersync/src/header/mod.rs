@@ -520,44 +520,10 @@ pub(crate) fn known_name(name: &str) -> Cow<'static, str> {
 #[macro_export]
 macro_rules! header {
     ($(#[$a:meta])*($id:ident, $n:expr) => ($item:ty)*) => {
-        $(#[$a])*
-        #[derive(Clone, Debug, PartialEq)]
-        pub struct $id(pub Vec<$item>);
-        $crate::__hypersync_deref!($id => Vec<$item>);
-        impl $crate::header::Header for $id {
-            fn header_name() -> &'static str {
-                $n
-            }
-            fn parse_header(raw: &[Vec<u8>]) -> $crate::Result<Self> {
-                $crate::header::parsing::from_comma_delimited(raw).map($id)
-            }
-        }
-        impl $crate::header::HeaderFormat for $id {
-            fn fmt_header(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::header::parsing::fmt_comma_delimited(f, &self.0[..])
-            }
-        }
-        $crate::__hypersync_display!($id);
+        $crate::__hypersync_list_header!($(#[$a])* $id, $n, $item, from_comma_delimited);
     };
     ($(#[$a:meta])*($id:ident, $n:expr) => ($item:ty)+) => {
-        $(#[$a])*
-        #[derive(Clone, Debug, PartialEq)]
-        pub struct $id(pub Vec<$item>);
-        $crate::__hypersync_deref!($id => Vec<$item>);
-        impl $crate::header::Header for $id {
-            fn header_name() -> &'static str {
-                $n
-            }
-            fn parse_header(raw: &[Vec<u8>]) -> $crate::Result<Self> {
-                $crate::header::parsing::from_comma_delimited_nonempty(raw).map($id)
-            }
-        }
-        impl $crate::header::HeaderFormat for $id {
-            fn fmt_header(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                $crate::header::parsing::fmt_comma_delimited(f, &self.0[..])
-            }
-        }
-        $crate::__hypersync_display!($id);
+        $crate::__hypersync_list_header!($(#[$a])* $id, $n, $item, from_comma_delimited_nonempty);
     };
     ($(#[$a:meta])*($id:ident, $n:expr) => [$value:ty]) => {
         $(#[$a])*
@@ -605,6 +571,31 @@ macro_rules! header {
                     $id::Any => f.write_str("*"),
                     $id::Items(ref v) => $crate::header::parsing::fmt_comma_delimited(f, &v[..]),
                 }
+            }
+        }
+        $crate::__hypersync_display!($id);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hypersync_list_header {
+    ($(#[$a:meta])* $id:ident, $n:expr, $item:ty, $parse:ident) => {
+        $(#[$a])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $id(pub Vec<$item>);
+        $crate::__hypersync_deref!($id => Vec<$item>);
+        impl $crate::header::Header for $id {
+            fn header_name() -> &'static str {
+                $n
+            }
+            fn parse_header(raw: &[Vec<u8>]) -> $crate::Result<Self> {
+                $crate::header::parsing::$parse(raw).map($id)
+            }
+        }
+        impl $crate::header::HeaderFormat for $id {
+            fn fmt_header(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::header::parsing::fmt_comma_delimited(f, &self.0[..])
             }
         }
         $crate::__hypersync_display!($id);

@@ -9,7 +9,7 @@ use hyper_proto::{BodyKind, Conn, DateCache, Next, Server as ProtoServer};
 
 use crate::header::Headers;
 use crate::method::Method;
-use crate::readbuf::{ReadBuf, Spill};
+use crate::readbuf::{invalid, read_body, ReadBuf, Spill};
 use crate::status::StatusCode;
 use crate::uri::RequestUri;
 use crate::version::HttpVersion;
@@ -131,29 +131,8 @@ impl WorkerConn {
         self.rbuf.fill_from(&mut self.stream)
     }
 
-    /// A read for the body: waits up to the read timeout.
-    fn fill_body(&mut self) -> io::Result<bool> {
-        let deadline = self.read_timeout.map(|d| Instant::now() + d);
-        loop {
-            match self.fill_once() {
-                Err(e) if is_quiet(&e) => {
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        return Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            "request body read timed out",
-                        ));
-                    }
-                }
-                other => return other,
-            }
-        }
-    }
-
     /// Reads request body bytes (sending `100 Continue` first if the client waits for it).
     pub(crate) fn read_body(&mut self, dst: &mut [u8]) -> io::Result<usize> {
-        if let Some(n) = self.spill.take(dst) {
-            return Ok(n);
-        }
         if self.continue_pending {
             self.continue_pending = false;
             let now = Instant::now();
@@ -163,30 +142,14 @@ impl WorkerConn {
                 self.write_out()?;
             }
         }
-        loop {
-            if !self.proto.is_reading_body() {
-                return Ok(0);
-            }
-            if !self.rbuf.unparsed().is_empty() {
-                let d = self
-                    .proto
-                    .recv_body(Instant::now(), self.rbuf.unparsed())
-                    .map_err(invalid)?;
-                let n = self.spill.split(d.data, dst);
-                let consumed = d.consumed;
-                self.rbuf.consume(consumed);
-                if n > 0 {
-                    return Ok(n);
-                }
-                if consumed > 0 {
-                    continue;
-                }
-            }
-            if !self.fill_body()? {
-                self.proto.recv_eof(Instant::now()).map_err(invalid)?;
-                return Ok(0);
-            }
-        }
+        let (stream, timeout) = (&mut self.stream, self.read_timeout);
+        read_body(
+            &mut self.proto,
+            &mut self.rbuf,
+            &mut self.spill,
+            dst,
+            |rb| fill_body(rb, stream, timeout),
+        )
     }
 
     /// Writes the response head. `body`: `None` lets the headers decide (`Content-Length`,
@@ -334,6 +297,28 @@ fn body_kind_of(headers: &Headers) -> BodyKind {
     BodyKind::Streaming
 }
 
+/// A read for the body: retries quiet reads until the read timeout.
+fn fill_body(
+    rb: &mut ReadBuf,
+    stream: &mut TcpStream,
+    timeout: Option<Duration>,
+) -> io::Result<bool> {
+    let deadline = timeout.map(|d| Instant::now() + d);
+    loop {
+        match rb.fill_from(stream) {
+            Err(e) if is_quiet(&e) => {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "request body read timed out",
+                    ));
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 fn is_quiet(e: &io::Error) -> bool {
     matches!(
         e.kind(),
@@ -344,10 +329,6 @@ fn is_quiet(e: &io::Error) -> bool {
 fn secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-fn invalid(e: impl std::fmt::Display) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
 }
 
 /// Socket timeouts, as 0.10's `set_read_timeout` / `set_write_timeout` set them.
