@@ -140,7 +140,7 @@ impl ParseError {
             ContentLength => "invalid Content-Length",
             TransferEncodingWithContentLength => "both Transfer-Encoding and Content-Length",
             ChunkedNotLast => "chunked is not the final transfer coding",
-            UnknownTransferCoding => "unknown transfer coding",
+            UnknownTransferCoding => "transfer coding not implemented (only chunked is)",
             TransferEncodingHttp10 => "Transfer-Encoding in an HTTP/1.0 request",
             UnsupportedExpectation => "unsupported expectation",
             ChunkSize => "invalid chunk size",

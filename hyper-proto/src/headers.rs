@@ -157,8 +157,6 @@ pub(crate) struct TransferCodings {
     pub(crate) chunked: u32,
     /// The last coding seen was `chunked`.
     pub(crate) chunked_last: bool,
-    /// A coding this library does not know.
-    pub(crate) unknown: bool,
 }
 
 impl TransferCodings {
@@ -172,8 +170,6 @@ impl TransferCodings {
             let is_chunked = name.eq_ignore_ascii_case(b"chunked");
             if is_chunked {
                 self.chunked += 1;
-            } else if !is_known_coding(name) {
-                self.unknown = true;
             }
             self.chunked_last = is_chunked;
         }
@@ -183,11 +179,6 @@ impl TransferCodings {
     pub(crate) fn is_chunked(&self) -> bool {
         self.chunked_last && self.chunked == 1
     }
-}
-
-fn is_known_coding(name: &[u8]) -> bool {
-    const KNOWN: [&[u8]; 5] = [b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"];
-    KNOWN.iter().any(|k| name.eq_ignore_ascii_case(k))
 }
 
 /// The `Connection` options that matter to HTTP/1.1 framing.
@@ -483,18 +474,18 @@ mod tests {
             for l in lines {
                 t.add(l);
             }
-            (t.is_chunked(), t.unknown)
+            (t.is_chunked(), t.count)
         };
-        assert_eq!(check(&[b"chunked"]), (true, false));
-        assert_eq!(check(&[b"Chunked"]), (true, false));
-        assert_eq!(check(&[b"gzip, chunked"]), (true, false));
-        assert_eq!(check(&[b"gzip", b"chunked"]), (true, false));
-        assert_eq!(check(&[b"chunked", b"gzip"]), (false, false));
-        assert_eq!(check(&[b"chunked, chunked"]), (false, false));
-        assert_eq!(check(&[b"chunked", b"chunked"]), (false, false));
-        assert_eq!(check(&[b"foo, chunked"]), (true, true));
-        assert_eq!(check(&[b"chunked;q=1"]), (true, false));
-        assert_eq!(check(&[b""]), (false, false));
+        assert_eq!(check(&[b"chunked"]), (true, 1));
+        assert_eq!(check(&[b"Chunked"]), (true, 1));
+        assert_eq!(check(&[b"gzip, chunked"]), (true, 2));
+        assert_eq!(check(&[b"gzip", b"chunked"]), (true, 2));
+        assert_eq!(check(&[b"chunked", b"gzip"]), (false, 2));
+        assert_eq!(check(&[b"chunked, chunked"]), (false, 2));
+        assert_eq!(check(&[b"chunked", b"chunked"]), (false, 2));
+        assert_eq!(check(&[b"foo, chunked"]), (true, 2));
+        assert_eq!(check(&[b"chunked;q=1"]), (true, 1));
+        assert_eq!(check(&[b""]), (false, 0));
     }
 
     #[test]

@@ -209,6 +209,19 @@ impl RequestParser {
                 check_partial(buf, &limits, &mut self.scanner)?;
                 return Ok(false);
             }
+            Err(httparse::Error::Version) => {
+                if let Some(at) = later_minor_version(buf) {
+                    // HTTP/1.2 and later 1.x: served as HTTP/1.1, the highest minor version
+                    // we implement (RFC 9112 §2.3). httparse knows only 1.0 and 1.1, so the
+                    // head is parsed from a copy with the minor digit made 1; every span is
+                    // an offset, so they hold for `buf` too. Rare: the copy costs nothing
+                    // on the common path.
+                    let mut copy = buf.to_vec();
+                    copy[at] = b'1';
+                    return self.parse_meta(&copy);
+                }
+                return Err(refine_error(buf, httparse::Error::Version));
+            }
             Err(e) => return Err(refine_error(buf, e)),
         };
         let line = (
@@ -299,11 +312,13 @@ impl RequestParser {
             if content_length.is_some() {
                 return Err(ParseError::TransferEncodingWithContentLength);
             }
-            if te.unknown {
-                return Err(ParseError::UnknownTransferCoding);
-            }
             if !te.is_chunked() {
                 return Err(ParseError::ChunkedNotLast);
+            }
+            if te.count > 1 {
+                // A coding applied before `chunked` (gzip, deflate, anything): the body
+                // would reach the handler still coded; we decode none (RFC 9112 §6.1).
+                return Err(ParseError::UnknownTransferCoding);
             }
             BodyLength::Chunked
         } else {
@@ -366,6 +381,20 @@ fn check_partial(buf: &[u8], limits: &Limits, scanner: &mut HeadScanner) -> Resu
         return Err(ParseError::HeadTooLarge);
     }
     Ok(())
+}
+
+/// Where the minor digit of an `HTTP/1.x` request-line version with `x` from 2 to 9 is,
+/// when the line is complete and otherwise well formed up to the version.
+fn later_minor_version(buf: &[u8]) -> Option<usize> {
+    let line = first_line(buf)?;
+    let version = line.rsplit(|&b| b == b' ').next()?;
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if (b'2'..=b'9').contains(minor) => {
+            let line_start = line.as_ptr() as usize - buf.as_ptr() as usize;
+            Some(line_start + line.len() - 1)
+        }
+        _ => None,
+    }
 }
 
 /// Turns httparse's coarse errors into the precise ones we answer with.

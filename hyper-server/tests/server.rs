@@ -388,7 +388,9 @@ fn bad_requests_answered_and_closed() {
         (b"GET / HTTP/1.1\r\n\r\n", 400),
         (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
         (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
-        (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: zstd\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: zstd, chunked\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: zstd\r\n\r\n", 400),
+        (b"GET / HTTP/1.2\r\nHost: t\r\nConnection: close\r\n\r\n", 200),
         (b"PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nExpect: magic\r\n\r\n", 417),
     ];
     for (input, status) in cases {

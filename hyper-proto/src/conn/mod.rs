@@ -269,7 +269,8 @@ impl<R: Role> Conn<R> {
     /// return `None`).
     ///
     /// A [`TimeoutKind::Next`] timeout goes to the handler, which decides; the idle and
-    /// head-read timeouts close the connection (head-read answers 408 first, server role).
+    /// head-read timeouts close the connection (head-read answers 408 first, server role,
+    /// when some of the head had arrived).
     ///
     /// The client's wait for `100 Continue` is a timer too: when it passes, the held-back
     /// body may go ([`Conn::may_send_body`]) and no error is returned for it.
@@ -285,7 +286,10 @@ impl<R: Role> Conn<R> {
         self.deadline = None;
         match kind {
             TimeoutKind::Idle => self.close(),
-            TimeoutKind::HeadRead if R::ANSWERS_ERRORS => {
+            // A client that started a request learns why it is closed; one that never sent
+            // a byte (a browser's pre-connection) is closed without a word, since an
+            // unsolicited 408 shows up there as an error.
+            TimeoutKind::HeadRead if R::ANSWERS_ERRORS && self.head_started => {
                 self.pending = Pending::Error(StatusCode::REQUEST_TIMEOUT, "request head timeout");
                 self.reading = Reading::Closed;
                 self.keep_alive = false;

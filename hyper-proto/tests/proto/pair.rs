@@ -483,8 +483,12 @@ fn automatic_statuses() {
     let cases: &[(&[u8], u16)] = &[
         (b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
         (
-            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: br\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: br, chunked\r\n\r\n",
             501,
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: br\r\n\r\n",
+            400,
         ),
         (
             b"PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nExpect: x\r\n\r\n",
@@ -622,6 +626,23 @@ fn head_read_timeout_answers_408() {
     assert!(p
         .server_out
         .starts_with(b"HTTP/1.1 408 Request Timeout\r\n"));
+    assert!(p.server.is_closed());
+}
+
+#[test]
+fn head_read_timeout_without_a_byte_closes_silently() {
+    // A connection that never sent anything (a browser's pre-connection) gets no 408.
+    let mut p = Pair::new(usize::MAX);
+    let deadline = p
+        .server
+        .poll_timeout()
+        .expect("head timeout armed on accept");
+    p.advance(Duration::from_secs(31));
+    assert!(p.now >= deadline);
+    let err = p.server.handle_timeout(p.now).unwrap();
+    assert_eq!(err.timeout_kind(), Some(TimeoutKind::HeadRead));
+    assert!(!p.server.poll_transmit(&mut p.server_out, None));
+    assert!(p.server_out.is_empty());
     assert!(p.server.is_closed());
 }
 
