@@ -73,8 +73,8 @@ pub mod __fuzz {
 }
 
 pub use conn::{
-    Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_CONTINUE_TIMEOUT,
-    DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    Client, ClientData, Config, Conn, Role, Server, ServerData, DEFAULT_BODY_TIMEOUT,
+    DEFAULT_CONTINUE_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_SEND_TIMEOUT,
 };
 pub use date::DateCache;
 pub use decode::{Decoded, Decoder};

@@ -100,6 +100,24 @@ impl Server {
         self
     }
 
+    /// How long reading a request body may wait for the client's next bytes when the
+    /// handler's `Next::read()` sets no timeout (60 s by default, as nginx's
+    /// `client_body_timeout`). Past it the handler's `on_error` gets `Error::Timeout`: by
+    /// default a 408 when nothing was answered yet, then close. `None`: no limit.
+    pub fn body_timeout(mut self, d: Option<Duration>) -> Self {
+        self.proto = self.proto.body_timeout(d);
+        self
+    }
+
+    /// How long writing a response body may wait for the client to take bytes when the
+    /// handler's `Next::write()` sets no timeout (60 s by default, as nginx's
+    /// `send_timeout`). Past it `on_error` gets `Error::Timeout` and, by default, the
+    /// connection closes. `None`: no limit.
+    pub fn send_timeout(mut self, d: Option<Duration>) -> Self {
+        self.proto = self.proto.send_timeout(d);
+        self
+    }
+
     /// Most connections open at once per loop; past it the loop stops accepting until one
     /// closes.
     pub fn max_connections(mut self, n: usize) -> Self {

@@ -93,6 +93,7 @@ impl Handler<T> for TestHandler {
                 b"abcabcabc".to_vec()
             }
             "/wait" => b"woken".to_vec(),
+            "/big" => vec![b'x'; 32 << 20],
             "/sleep" => b"slept".to_vec(),
             "/echo-len" | "/wait-then-read" => format!("{}", self.received).into_bytes(),
             "/empty" => return Next::end(),
@@ -421,6 +422,41 @@ fn bad_requests_answered_and_closed() {
             .unwrap()
             .status,
         431
+    );
+    srv.close().unwrap();
+}
+
+#[test]
+fn a_stalled_body_or_reader_ends_by_the_server_timeouts() {
+    // The handler's `Next::read()` has no timeout: the server's body timeout applies.
+    let srv = start(server().body_timeout(Some(Duration::from_millis(150))));
+    let mut s = connect(srv.addr());
+    s.write_all(b"POST /any HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab")
+        .unwrap();
+    let t0 = Instant::now();
+    let r = read_response(&mut s, &mut Vec::new(), false).unwrap();
+    assert_eq!(r.status, 408);
+    assert!(t0.elapsed() >= Duration::from_millis(100));
+    assert_closed(&mut s);
+    srv.close().unwrap();
+    // A client that never reads a large response: the send timeout closes it.
+    let srv = start(server().send_timeout(Some(Duration::from_millis(150))));
+    let mut s = connect(srv.addr());
+    s.write_all(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    // Whatever was sent before the timeout, the connection ends; reading drains it.
+    let mut sink = Vec::new();
+    let t0 = Instant::now();
+    let _ = s.read_to_end(&mut sink);
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "the connection was not closed"
+    );
+    assert!(
+        sink.len() < 32 << 20,
+        "the whole body went out: {}",
+        sink.len()
     );
     srv.close().unwrap();
 }

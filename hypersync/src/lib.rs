@@ -46,6 +46,7 @@
 //! | a dropped `Fresh` response with `Content-Length: N` sent no body | `Content-Length: 0` | the client is not left waiting |
 //! | client: no check of pooled connections, no retry | a stale pooled connection is replaced; an idempotent request is retried once | the first request after a server's idle close works |
 //! | client: redirects followed without limit | followed up to 10 hops | a redirect loop ends |
+//! | no read or write timeout by default | 60 s for a body read or a response write that makes no progress (`set_read_timeout(None)` for none) | a stalled client cannot hold a worker forever |
 //! | `HttpDate(time::Tm)` | `HttpDate(SystemTime)` | `time` 0.1 is retired |
 //! | `ConnectionOption::ConnectionHeader(UniCase<String>)` | `ConnectionHeader(String)` | one dependency less for a rare variant |
 //! | `Handler::on_connection_start` / `on_connection_end` | not called | requests, not connections, reach workers |

@@ -14,6 +14,14 @@ pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// sending it anyway (curl waits 1 s).
 pub const DEFAULT_CONTINUE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Default time a body read may wait for the peer's next bytes, when the handler's
+/// [`Next`](crate::Next) sets no timeout of its own (nginx's `client_body_timeout`).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default time a body write may wait for the peer to take bytes, when the handler's
+/// [`Next`](crate::Next) sets no timeout of its own (nginx's `send_timeout`).
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Settings of one connection.
 ///
 /// # Examples
@@ -34,6 +42,8 @@ pub struct Config {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) head_timeout: Option<Duration>,
     pub(crate) continue_timeout: Duration,
+    pub(crate) body_timeout: Option<Duration>,
+    pub(crate) send_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -44,6 +54,8 @@ impl Default for Config {
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
             head_timeout: Some(DEFAULT_HEAD_TIMEOUT),
             continue_timeout: DEFAULT_CONTINUE_TIMEOUT,
+            body_timeout: Some(DEFAULT_BODY_TIMEOUT),
+            send_timeout: Some(DEFAULT_SEND_TIMEOUT),
         }
     }
 }
@@ -77,6 +89,22 @@ impl Config {
     /// `100 Continue` before sending it anyway ([`DEFAULT_CONTINUE_TIMEOUT`]).
     pub const fn continue_timeout(mut self, d: Duration) -> Self {
         self.continue_timeout = d;
+        self
+    }
+
+    /// How long reading a body may wait for the peer's next bytes when the handler's
+    /// `Next::read()` has no timeout ([`DEFAULT_BODY_TIMEOUT`]); past it the handler gets a
+    /// timeout error ([`TimeoutKind::Next`](crate::TimeoutKind::Next)). `None`: no limit.
+    pub const fn body_timeout(mut self, d: Option<Duration>) -> Self {
+        self.body_timeout = d;
+        self
+    }
+
+    /// How long writing a body may wait for the peer to take bytes when the handler's
+    /// `Next::write()` has no timeout ([`DEFAULT_SEND_TIMEOUT`]); past it the handler gets
+    /// a timeout error. `None`: no limit.
+    pub const fn send_timeout(mut self, d: Option<Duration>) -> Self {
+        self.send_timeout = d;
         self
     }
 

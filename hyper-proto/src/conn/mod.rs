@@ -62,7 +62,10 @@ mod config;
 mod role;
 mod server;
 
-pub use config::{Config, DEFAULT_CONTINUE_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
+pub use config::{
+    Config, DEFAULT_BODY_TIMEOUT, DEFAULT_CONTINUE_TIMEOUT, DEFAULT_HEAD_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_SEND_TIMEOUT,
+};
 use role::Continue;
 pub use role::{Client, ClientData, Role, Server, ServerData};
 
@@ -316,7 +319,18 @@ impl<R: Role> Conn<R> {
         if next.is_read() && matches!(self.reading, Reading::Body(_)) {
             R::queue_continue(&mut self.data);
         }
-        self.deadline = next.deadline_after().map(|d| (now + d, TimeoutKind::Next));
+        // The handler's own timeout, else the connection's limit on a body that makes no
+        // progress (re-armed by every `set_next`): nothing waits on a silent peer forever.
+        let limit = next
+            .deadline_after()
+            .or(if next.is_read() && self.is_reading_body() {
+                self.config.body_timeout
+            } else if next.is_write() && self.is_writing_body() {
+                self.config.send_timeout
+            } else {
+                None
+            });
+        self.deadline = limit.map(|d| (now + d, TimeoutKind::Next));
     }
 
     /// Ends the current exchange (the handler returned [`Next::end`]): an open chunked body

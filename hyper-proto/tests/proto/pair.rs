@@ -630,6 +630,40 @@ fn head_read_timeout_answers_408() {
 }
 
 #[test]
+fn a_body_that_makes_no_progress_times_out_by_default() {
+    // The handler's Next::read() carries no timeout: the connection's body timeout does.
+    let mut p = Pair::new(usize::MAX);
+    p.client_request(&Method::POST, "/", BodyKind::Length(10), false);
+    p.server_request();
+    p.server_next(Next::read()).unwrap();
+    let at = p.server.poll_timeout().expect("body timeout armed");
+    assert_eq!(at, p.now + hyper_proto::DEFAULT_BODY_TIMEOUT);
+    p.advance(hyper_proto::DEFAULT_BODY_TIMEOUT);
+    let err = p.server.handle_timeout(p.now).unwrap();
+    assert_eq!(err.timeout_kind(), Some(TimeoutKind::Next));
+    // Writing a body the peer does not take: the send timeout.
+    let mut p = Pair::new(usize::MAX);
+    p.client_request(&Method::GET, "/", BodyKind::Empty, false);
+    p.server_request();
+    p.server_head(StatusCode::OK, BodyKind::Length(100))
+        .unwrap();
+    p.server_next(Next::write()).unwrap();
+    assert_eq!(
+        p.server.poll_timeout(),
+        Some(p.now + hyper_proto::DEFAULT_SEND_TIMEOUT)
+    );
+    // Both can be turned off; a Next that waits for a Control gets no limit either.
+    let config = Config::default().body_timeout(None).send_timeout(None);
+    let mut p = Pair::with_config(usize::MAX, config);
+    p.client_request(&Method::POST, "/", BodyKind::Length(10), false);
+    p.server_request();
+    p.server_next(Next::read()).unwrap();
+    assert_eq!(p.server.poll_timeout(), None);
+    p.server_next(Next::wait()).unwrap();
+    assert_eq!(p.server.poll_timeout(), None);
+}
+
+#[test]
 fn head_read_timeout_without_a_byte_closes_silently() {
     // A connection that never sent anything (a browser's pre-connection) gets no 408.
     let mut p = Pair::new(usize::MAX);

@@ -103,8 +103,8 @@ impl HttpListener {
 
 /// A server bound to an address, ready to [`handle`](Server::handle) requests.
 ///
-/// 0.10's settings are kept: keep-alive for 5 s by default, read and write timeouts
-/// unset. The requests of every connection are handled by `handle_threads` worker threads;
+/// 0.10's keep-alive setting is kept (5 s by default); body reads and response writes
+/// that make no progress end after 60 s unless set otherwise (0.10 waited forever). The requests of every connection are handled by `handle_threads` worker threads;
 /// connections themselves live in an event loop and hold no thread while idle.
 pub struct Server<L = HttpListener> {
     addr: SocketAddr,
@@ -147,7 +147,10 @@ impl Server<HttpListener> {
         Server {
             addr,
             keep_alive: Some(Duration::from_secs(5)),
-            timeouts: Timeouts::default(),
+            timeouts: Timeouts {
+                read: Some(hyper_proto::DEFAULT_BODY_TIMEOUT),
+                write: Some(hyper_proto::DEFAULT_SEND_TIMEOUT),
+            },
             _listener: PhantomData,
         }
     }
@@ -160,12 +163,14 @@ impl<L> Server<L> {
         self.keep_alive = timeout;
     }
 
-    /// How long a read of the request body may wait for bytes.
+    /// How long a read of the request body may wait for bytes (60 s by default; 0.10 had
+    /// none, so a stalled upload held its thread forever). `None`: no limit.
     pub fn set_read_timeout(&mut self, dur: Option<Duration>) {
         self.timeouts.read = dur;
     }
 
-    /// How long a write of the response may wait for the client.
+    /// How long a write of the response may wait for the client (60 s by default; 0.10
+    /// had none). `None`: no limit.
     pub fn set_write_timeout(&mut self, dur: Option<Duration>) {
         self.timeouts.write = dur;
     }
