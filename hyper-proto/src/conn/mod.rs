@@ -321,15 +321,15 @@ impl<R: Role> Conn<R> {
         }
         // The handler's own timeout, else the connection's limit on a body that makes no
         // progress (re-armed by every `set_next`): nothing waits on a silent peer forever.
-        let limit = next
-            .deadline_after()
-            .or(if next.is_read() && self.is_reading_body() {
+        let limit = next.deadline_after().or_else(|| {
+            if next.is_read() && self.is_reading_body() {
                 self.config.body_timeout
             } else if next.is_write() && self.is_writing_body() {
                 self.config.send_timeout
             } else {
                 None
-            });
+            }
+        });
         self.deadline = limit.map(|d| (now + d, TimeoutKind::Next));
     }
 
