@@ -1,7 +1,11 @@
-//! `GET /` and `HEAD /`: a short text. `POST /echo`: the request body streamed back as it
-//! arrives (chunked when the request was chunked, sized otherwise), any size, with
-//! back-pressure: nothing more is read while what was read is still being written.
-//! Anything else: 404.
+//! `GET /` and `HEAD /`: a short text. `POST /echo`: the request body sent back (chunked
+//! when the request was chunked, sized otherwise), any size. Clients that send a whole
+//! body before they read any answer (python's `http.client` and `urllib`, nginx as a proxy,
+//! which also stops forwarding a body once the answer has started) get their echo for
+//! bodies up to [`READ_AHEAD_MAX`]: the answer starts when the body has ended or that much
+//! is held. Larger bodies stream back as they arrive, with back-pressure, to clients that
+//! read while they send (curl); a client that never reads is closed by the server's send
+//! timeout (60 s). Anything else: 404.
 
 use std::io::{ErrorKind, Read, Write};
 
@@ -12,6 +16,10 @@ use hyper_server::{
 
 const INDEX: &[u8] = b"echo server: POST /echo\n";
 const CHUNK: usize = 64 * 1024;
+
+/// Most body bytes held per connection before the echo starts, and while the client does
+/// not read it.
+pub const READ_AHEAD_MAX: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -27,6 +35,8 @@ pub struct Echo {
     buf: Vec<u8>,
     pos: usize,
     body_done: bool,
+    /// The answer's head went out.
+    started: bool,
 }
 
 impl Default for Echo {
@@ -43,6 +53,22 @@ impl Echo {
             buf: Vec::new(),
             pos: 0,
             body_done: false,
+            started: false,
+        }
+    }
+}
+
+impl Echo {
+    /// Body bytes read and not yet written back.
+    fn pending(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// Drops the bytes already written from the front of the buffer.
+    fn compact(&mut self) {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
         }
     }
 }
@@ -56,7 +82,7 @@ impl Handler<TcpStream> for Echo {
         };
         match self.route {
             Route::Echo(_) => {
-                self.buf = vec![0; CHUNK];
+                self.buf = Vec::with_capacity(CHUNK);
                 Next::read()
             }
             // Read (and drop) any body first, so the connection stays usable.
@@ -77,24 +103,38 @@ impl Handler<TcpStream> for Echo {
                 }
             }
         }
-        // Fill the buffer once; then write it out before reading more (back-pressure).
-        match decoder.read(&mut self.buf) {
-            Ok(0) => {
-                self.body_done = true;
-                self.buf.truncate(0);
-                Next::write()
+        // Hold the body until it ends or fills the read-ahead, then write it out; while the
+        // echo cannot go out, keep reading ahead (bounded).
+        loop {
+            if self.pending() >= READ_AHEAD_MAX {
+                return Next::write();
             }
-            Ok(n) => {
-                self.pos = 0;
-                self.buf.truncate(n);
-                Next::write()
+            let len = self.buf.len();
+            self.buf.resize(len + CHUNK, 0);
+            match decoder.read(&mut self.buf[len..]) {
+                Ok(0) => {
+                    self.buf.truncate(len);
+                    self.body_done = true;
+                    return Next::write();
+                }
+                Ok(n) => self.buf.truncate(len + n),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    self.buf.truncate(len);
+                    // Before the answer starts, wait for more; once it has, echo what there
+                    // is and go on reading ahead while it goes out.
+                    return if self.started && self.pending() > 0 {
+                        Next::read_and_write()
+                    } else {
+                        Next::read()
+                    };
+                }
+                Err(_) => return Next::remove(),
             }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => Next::read(),
-            Err(_) => Next::remove(),
         }
     }
 
     fn on_response(&mut self, res: &mut Response) -> Next {
+        self.started = true;
         match self.route {
             Route::Index => {
                 let _ = res.set_header("Content-Type", "text/plain");
@@ -122,13 +162,23 @@ impl Handler<TcpStream> for Echo {
         while self.pos < self.buf.len() {
             match encoder.write(&self.buf[self.pos..]) {
                 Ok(n) => self.pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    // The client is not taking the echo: read ahead meanwhile (bounded).
+                    let echoing = matches!(self.route, Route::Echo(_));
+                    return if echoing && !self.body_done && self.pending() < READ_AHEAD_MAX {
+                        self.compact();
+                        Next::read_and_write()
+                    } else {
+                        Next::write()
+                    };
+                }
                 Err(_) => return Next::remove(),
             }
         }
         match self.route {
             Route::Echo(_) if !self.body_done => {
-                self.buf.resize(CHUNK, 0);
+                self.buf.clear();
+                self.pos = 0;
                 Next::read()
             }
             _ => Next::end(),

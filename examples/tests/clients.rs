@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -156,10 +157,10 @@ fn curl_echo_50_mib_by_checksum() {
     srv.close().unwrap();
 }
 
-/// The proxy in front of the echo example: the echo answers while the upload is still
-/// arriving, so the proxy's client must keep sending the request body while it streams the
-/// answer back (both directions at once), with bounded buffers. 24 MiB is far more than the
-/// socket buffers and the proxy's pipes together.
+/// The proxy in front of the echo example: past its read-ahead (64 MiB) the echo answers
+/// while the upload is still arriving, so the proxy's client must keep sending the request
+/// body while it streams the answer back (both directions at once), with bounded buffers.
+/// 80 MiB is more than the read-ahead, the socket buffers and the proxy's pipes together.
 #[test]
 fn curl_through_the_proxy_to_echo_streams_both_ways() {
     let upstream = echo();
@@ -170,7 +171,7 @@ fn curl_through_the_proxy_to_echo_streams_both_ways() {
         .handle(move |ctrl| Proxy::new(client.clone(), Arc::clone(&target), ctrl))
         .unwrap();
     let url = format!("http://{}/echo", proxy.addr());
-    let (dir, file) = temp_file("proxied.bin", 24 << 20);
+    let (dir, file) = temp_file("proxied.bin", 80 << 20);
     let file = file.to_str().unwrap();
     let want = sha256(file);
     let data = format!("@{file}");
@@ -311,5 +312,91 @@ fn ab_and_wrk_smoke_loads_without_errors() {
     assert!(!wrk.contains("Socket errors"), "{wrk}");
     assert!(!wrk.contains("Non-2xx"), "{wrk}");
     assert!(wrk.contains("requests in"), "{wrk}");
+    srv.close().unwrap();
+}
+
+/// Clients that send a whole body before they read (python's http.client, nginx as a
+/// proxy) get their echo: the echo reads ahead while they are not reading (up to 64 MiB).
+#[test]
+fn half_duplex_clients_get_a_20_mib_echo() {
+    let srv = echo();
+    let addr = srv.addr();
+    let script = r#"
+import http.client, sys, hashlib
+data = bytes((i * 7 + i // 4096) % 251 for i in range(20 * 1024 * 1024))
+c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=30)
+c.request("POST", sys.argv[3], body=data)
+r = c.getresponse()
+back = r.read()
+assert r.status == 200, r.status
+assert back == data, (len(back), len(data))
+print("ok")
+"#;
+    let out = stdout(
+        "python3",
+        &[
+            "-c",
+            script,
+            &addr.ip().to_string(),
+            &addr.port().to_string(),
+            "/echo",
+        ],
+    );
+    assert_eq!(out.trim(), "ok");
+    // nginx in front: it forwards the whole body before it reads the answer.
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("nginx must be installed (.ci/run installs it)");
+    let dir = std::env::temp_dir().join(format!("hyper-next-nginx-echo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{ access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; \
+         fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi; \
+         client_max_body_size 64m; \
+         server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://{addr}; \
+         proxy_http_version 1.1; }} }} }}\n",
+        d = dir.display(),
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let mut child = Command::new(nginx)
+        .args([
+            "-p",
+            dir.to_str().unwrap(),
+            "-c",
+            dir.join("nginx.conf").to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    let t0 = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "nginx did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let result = Command::new("python3")
+        .args(["-c", script, "127.0.0.1", &port.to_string(), "/echo"])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        String::from_utf8_lossy(&result.stdout).trim(),
+        "ok",
+        "{}\nnginx: {log}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     srv.close().unwrap();
 }

@@ -390,7 +390,7 @@ impl<H> ServerConn<H> {
         } else if self.proto.is_writing_body() {
             if write_blocked(io) {
                 // Back-pressure: wait until the socket drains what is queued.
-                return Flow::Yield(Step::write().until(self.proto.poll_timeout()));
+                return Flow::Yield(write_and_asked(&self.proto));
             }
             let before = Progress::of(io, &self.proto);
             let next = call(&mut self.handler, |h| {
@@ -404,7 +404,7 @@ impl<H> ServerConn<H> {
                 // Nothing written (it waits for data from elsewhere, or the socket is full):
                 // give the loop back; a writable socket brings it here again next turn.
                 self.proto.set_next(now, next);
-                return Flow::Yield(Step::write().until(self.proto.poll_timeout()));
+                return Flow::Yield(write_and_asked(&self.proto));
             }
             next
         } else {
@@ -498,5 +498,15 @@ impl<H> ServerConn<H> {
             }
             None => Flow::Yield(self.finish_panicked(io, shared)),
         }
+    }
+}
+
+/// Waiting for the socket to take more: writable, and readable too when the handler asked
+/// for both (`Next::read_and_write`, a handler reading ahead while its peer is not
+/// reading), until proto's deadline.
+fn write_and_asked(proto: &hyper_proto::Conn<Server>) -> Step {
+    Step {
+        write: true,
+        ..step_of(proto)
     }
 }
