@@ -1,6 +1,9 @@
-//! Shared by the examples: `--addr HOST:PORT` (default `127.0.0.1:3000`) and `--threads N`.
+//! Shared by the examples: `--addr HOST:PORT` (default `127.0.0.1:3000`; a host name such
+//! as `localhost:3000` is resolved), `--threads N`, `--help`, the example's own flags and
+//! positional arguments; anything else is an error with a usage line.
 
-use std::net::SocketAddr;
+use std::fmt::Display;
+use std::net::{SocketAddr, ToSocketAddrs};
 
 /// Command-line options common to the server examples.
 #[derive(Debug)]
@@ -11,40 +14,84 @@ pub(crate) struct Args {
     pub(crate) threads: usize,
     /// Whether `--threads` was given.
     pub(crate) threads_set: bool,
-    /// Positional arguments left over.
+    /// Positional arguments.
     pub(crate) rest: Vec<String>,
+    /// The example's own flags that were given, with their values.
+    pub(crate) extra: Vec<(String, String)>,
+    name: &'static str,
 }
 
-/// Parses `--addr` and `--threads`; exits with a message on anything malformed.
-pub(crate) fn parse() -> Args {
+impl Args {
+    /// The value of the example's own flag `name` (`"--keep-alive"`), if given.
+    #[allow(dead_code, reason = "only the examples with flags of their own use it")]
+    pub(crate) fn flag(&self, name: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `r`, or a one-line message naming `what` failed and exit status 1.
+    pub(crate) fn or_exit<T, E: Display>(&self, r: Result<T, E>, what: impl Display) -> T {
+        r.unwrap_or_else(|e| {
+            eprintln!("{}: {what}: {e}", self.name);
+            std::process::exit(1)
+        })
+    }
+}
+
+/// Parses the command line of example `name`, whose positional arguments are described by
+/// `positional` (for the usage line) and whose own flags taking a value are `flags`. Exits
+/// with status 2 and a usage line on anything malformed or unknown, 0 after `--help`.
+pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Args {
+    let mut usage = format!("usage: {name} [--addr HOST:PORT] [--threads N]");
+    for f in flags {
+        usage.push_str(&format!(" [{f} VALUE]"));
+    }
+    if !positional.is_empty() {
+        usage.push(' ');
+        usage.push_str(positional);
+    }
+    let die = |msg: String| -> ! {
+        eprintln!("{name}: {msg}\n{usage}");
+        std::process::exit(2)
+    };
     let mut args = Args {
-        addr: "127.0.0.1:3000".parse().expect("default address"),
+        addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
         threads: 1,
         threads_set: false,
         rest: Vec::new(),
+        extra: Vec::new(),
+        name,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--addr" => {
                 let v = it.next().unwrap_or_default();
-                args.addr = v.parse().unwrap_or_else(|_| {
-                    eprintln!("--addr wants HOST:PORT, got {v:?}");
-                    std::process::exit(2)
-                });
+                args.addr = match v.to_socket_addrs().map(|mut a| a.next()) {
+                    Ok(Some(addr)) => addr,
+                    Ok(None) => die(format!("--addr {v:?} resolves to no address")),
+                    Err(e) => die(format!("--addr wants HOST:PORT, and {v:?} is not one ({e})")),
+                };
             }
             "--threads" => {
                 let v = it.next().unwrap_or_default();
-                args.threads = v.parse().unwrap_or_else(|_| {
-                    eprintln!("--threads wants a number, got {v:?}");
-                    std::process::exit(2)
-                });
+                args.threads = match v.parse() {
+                    Ok(n) if n > 0 => n,
+                    _ => die(format!("--threads wants a positive number, not {v:?}")),
+                };
                 args.threads_set = true;
             }
             "-h" | "--help" => {
-                eprintln!("options: --addr HOST:PORT (default 127.0.0.1:3000) --threads N");
+                println!("{usage}");
                 std::process::exit(0);
             }
+            f if flags.contains(&f) => match it.next() {
+                Some(v) => args.extra.push((a.clone(), v)),
+                None => die(format!("{f} wants a value")),
+            },
+            f if f.starts_with('-') => die(format!("unknown option {f:?}")),
             _ => args.rest.push(a),
         }
     }

@@ -12,17 +12,23 @@ use hyper_server::Server;
 
 mod args;
 
-fn main() -> std::io::Result<()> {
-    let args = args::parse();
+fn main() {
+    let args = args::parse("files", "[DIR]", &[]);
     let dir = args
         .rest
         .first()
         .map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let root = Arc::new(dir.canonicalize()?);
+    let root = args.or_exit(dir.canonicalize(), format!("cannot serve {}", dir.display()));
+    let root = Arc::new(root);
     let shown = root.display().to_string();
-    let server = Server::http(args.addr)?
-        .threads(args.threads)
-        .handle(move |_ctrl| Files::new(Arc::clone(&root)))?;
+    let at = format!("cannot listen on {}", args.addr);
+    let server = args.or_exit(Server::http(args.addr), &at);
+    let server = args.or_exit(
+        server
+            .threads(args.threads)
+            .handle(move |_ctrl| Files::new(Arc::clone(&root))),
+        &at,
+    );
     println!("Listening on http://{} serving {shown}", server.addr());
-    server.wait()
+    args.or_exit(server.wait(), "the server stopped");
 }

@@ -8,11 +8,11 @@ use hyper_server::Server;
 
 mod args;
 
-fn main() -> std::io::Result<()> {
-    let args = args::parse();
-    let server = Server::http(args.addr)?
-        .threads(args.threads)
-        .handle(|_ctrl| Hello::new())?;
+fn main() {
+    let args = args::parse("hello", "", &[]);
+    let at = format!("cannot listen on {}", args.addr);
+    let server = args.or_exit(Server::http(args.addr), &at);
+    let server = args.or_exit(server.threads(args.threads).handle(|_ctrl| Hello::new()), &at);
     println!("Listening on http://{}", server.addr());
-    server.wait()
+    args.or_exit(server.wait(), "the server stopped");
 }

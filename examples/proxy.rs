@@ -12,21 +12,26 @@ use hyper_server::Server;
 
 mod args;
 
-fn main() -> std::io::Result<()> {
-    let args = args::parse();
+fn main() {
+    let args = args::parse("proxy", "http://UPSTREAM:PORT", &[]);
     let Some(upstream) = args.rest.first() else {
-        eprintln!("usage: proxy [--addr HOST:PORT] http://UPSTREAM:PORT");
+        eprintln!("proxy: which upstream?\nusage: proxy [--addr HOST:PORT] [--threads N] http://UPSTREAM:PORT");
         std::process::exit(2);
     };
     let upstream: Arc<str> = upstream.trim_end_matches('/').into();
-    let client: Client<Upstream> = Client::builder().build()?;
-    let server = Server::http(args.addr)?
-        .threads(args.threads)
-        .handle(move |ctrl| Proxy::new(client.clone(), Arc::clone(&upstream), ctrl))?;
+    let client: Client<Upstream> = args.or_exit(Client::builder().build(), "cannot start the client");
+    let at = format!("cannot listen on {}", args.addr);
+    let server = args.or_exit(Server::http(args.addr), &at);
+    let server = args.or_exit(
+        server
+            .threads(args.threads)
+            .handle(move |ctrl| Proxy::new(client.clone(), Arc::clone(&upstream), ctrl)),
+        &at,
+    );
     println!(
         "Listening on http://{} forwarding to {}",
         server.addr(),
         args.rest[0]
     );
-    server.wait()
+    args.or_exit(server.wait(), "the server stopped");
 }

@@ -13,16 +13,14 @@ extern crate hypersync as hyper;
 use examples::sync::echo;
 use hyper::server::Server;
 
-#[allow(dead_code)]
 mod args;
 
 fn main() {
-    let args = args::parse();
+    let args = args::parse("sync_echo", "", &[]);
     let threads = if args.threads_set { args.threads } else { 8 };
-    let listening = Server::http(args.addr)
-        .expect("bind")
-        .handle_threads(echo, threads)
-        .expect("start");
+    let at = format!("cannot listen on {}", args.addr);
+    let server = args.or_exit(Server::http(args.addr), &at);
+    let listening = args.or_exit(server.handle_threads(echo, threads), &at);
     println!(
         "Listening on http://{} ({threads} worker threads)",
         listening.socket

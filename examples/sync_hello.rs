@@ -13,28 +13,18 @@ extern crate hypersync as hyper;
 use examples::sync::hello;
 use hyper::server::Server;
 
-#[allow(dead_code)]
 mod args;
 
 fn main() {
-    let args = args::parse();
+    let args = args::parse("sync_hello", "", &["--keep-alive"]);
     let threads = if args.threads_set { args.threads } else { 8 };
-    let mut server = Server::http(args.addr).expect("bind");
-    if let Some(at) = args.rest.iter().position(|a| a == "--keep-alive") {
-        let secs: u64 = args
-            .rest
-            .get(at + 1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                eprintln!("--keep-alive wants a number of seconds");
-                std::process::exit(2)
-            });
+    let at = format!("cannot listen on {}", args.addr);
+    let mut server = args.or_exit(Server::http(args.addr), &at);
+    if let Some(secs) = args.flag("--keep-alive") {
+        let secs: u64 = args.or_exit(secs.parse(), "--keep-alive wants a number of seconds");
         server.keep_alive(Some(std::time::Duration::from_secs(secs)));
-    } else if let Some(bad) = args.rest.first() {
-        eprintln!("sync_hello: unknown argument {bad:?}; usage: --addr HOST:PORT --threads N --keep-alive SECS");
-        std::process::exit(2);
     }
-    let listening = server.handle_threads(hello, threads).expect("start");
+    let listening = args.or_exit(server.handle_threads(hello, threads), &at);
     println!(
         "Listening on http://{} ({threads} worker threads)",
         listening.socket

@@ -11,12 +11,17 @@ use hyper_server::Server;
 
 mod args;
 
-fn main() -> std::io::Result<()> {
-    let args = args::parse();
+fn main() {
+    let args = args::parse("wait", "", &[]);
     let db = Db::start(Duration::from_millis(50));
-    let server = Server::http(args.addr)?
-        .threads(args.threads)
-        .handle(move |ctrl| Wait::new(db.clone(), ctrl))?;
+    let at = format!("cannot listen on {}", args.addr);
+    let server = args.or_exit(Server::http(args.addr), &at);
+    let server = args.or_exit(
+        server
+            .threads(args.threads)
+            .handle(move |ctrl| Wait::new(db.clone(), ctrl)),
+        &at,
+    );
     println!("Listening on http://{}", server.addr());
-    server.wait()
+    args.or_exit(server.wait(), "the server stopped");
 }
