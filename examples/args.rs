@@ -72,7 +72,9 @@ pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Arg
                 args.addr = match v.to_socket_addrs().map(|mut a| a.next()) {
                     Ok(Some(addr)) => addr,
                     Ok(None) => die(format!("--addr {v:?} resolves to no address")),
-                    Err(e) => die(format!("--addr wants HOST:PORT, and {v:?} is not one ({e})")),
+                    Err(e) => die(format!(
+                        "--addr wants HOST:PORT, and {v:?} is not one ({e})"
+                    )),
                 };
             }
             "--threads" => {

@@ -18,7 +18,10 @@ fn main() {
     let args = args::parse("echo", "", &[]);
     let at = format!("cannot listen on {}", args.addr);
     let server = args.or_exit(Server::http(args.addr), &at);
-    let server = args.or_exit(server.threads(args.threads).handle(|_ctrl| Echo::new()), &at);
+    let server = args.or_exit(
+        server.threads(args.threads).handle(|_ctrl| Echo::new()),
+        &at,
+    );
     println!("Listening on http://{}", server.addr());
     args.or_exit(server.wait(), "the server stopped");
 }

@@ -18,7 +18,10 @@ fn main() {
         .rest
         .first()
         .map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let root = args.or_exit(dir.canonicalize(), format!("cannot serve {}", dir.display()));
+    let root = args.or_exit(
+        dir.canonicalize(),
+        format!("cannot serve {}", dir.display()),
+    );
     let root = Arc::new(root);
     let shown = root.display().to_string();
     let at = format!("cannot listen on {}", args.addr);

@@ -19,7 +19,8 @@ fn main() {
         std::process::exit(2);
     };
     let upstream: Arc<str> = upstream.trim_end_matches('/').into();
-    let client: Client<Upstream> = args.or_exit(Client::builder().build(), "cannot start the client");
+    let client: Client<Upstream> =
+        args.or_exit(Client::builder().build(), "cannot start the client");
     let at = format!("cannot listen on {}", args.addr);
     let server = args.or_exit(Server::http(args.addr), &at);
     let server = args.or_exit(

@@ -5,7 +5,8 @@
 //! bodies up to [`READ_AHEAD_MAX`]: the answer starts when the body has ended or that much
 //! is held. Larger bodies stream back as they arrive, with back-pressure, to clients that
 //! read while they send (curl); a client that never reads is closed by the server's send
-//! timeout (60 s). Anything else: 404.
+//! timeout (60 s). A method a path does not serve: 405 with `Allow`; a method HTTP does
+//! not define: 501; any other path: 404.
 
 use std::io::{ErrorKind, Read, Write};
 
@@ -26,6 +27,9 @@ enum Route {
     Index,
     Echo(BodyLength),
     NotFound,
+    /// The path exists; the method is not one it serves: these are.
+    NotAllowed(&'static str),
+    NotImplemented,
 }
 
 /// One request's state.
@@ -76,8 +80,11 @@ impl Echo {
 impl Handler<TcpStream> for Echo {
     fn on_request(&mut self, req: Request<'_>) -> Next {
         self.route = match (req.method(), req.path()) {
+            (m, _) if !crate::is_standard_method(m) => Route::NotImplemented,
             (&Method::GET | &Method::HEAD, "/") => Route::Index,
             (&Method::POST, "/echo") => Route::Echo(req.body()),
+            (_, "/") => Route::NotAllowed("GET, HEAD"),
+            (_, "/echo") => Route::NotAllowed("POST"),
             _ => Route::NotFound,
         };
         match self.route {
@@ -153,6 +160,17 @@ impl Handler<TcpStream> for Echo {
                 res.set_status(StatusCode::NOT_FOUND);
                 res.set_content_length(10);
                 self.buf = b"not found\n".to_vec();
+            }
+            Route::NotAllowed(allow) => {
+                res.set_status(StatusCode::METHOD_NOT_ALLOWED);
+                let _ = res.set_header("Allow", allow);
+                self.buf = b"method not allowed\n".to_vec();
+                res.set_content_length(self.buf.len() as u64);
+            }
+            Route::NotImplemented => {
+                res.set_status(StatusCode::NOT_IMPLEMENTED);
+                self.buf = b"method not implemented\n".to_vec();
+                res.set_content_length(self.buf.len() as u64);
             }
         }
         Next::write()

@@ -12,3 +12,21 @@ pub mod hello;
 pub mod proxy;
 pub mod sync;
 pub mod wait;
+
+/// Whether `method` is one HTTP defines (RFC 9110 §9 and PATCH): a route that does not
+/// serve it answers `405`; a method outside this list is `501` (no route knows it).
+pub fn is_standard_method(method: &hyper_server::Method) -> bool {
+    use hyper_server::Method;
+    matches!(
+        *method,
+        Method::GET
+            | Method::HEAD
+            | Method::POST
+            | Method::PUT
+            | Method::DELETE
+            | Method::CONNECT
+            | Method::OPTIONS
+            | Method::TRACE
+            | Method::PATCH
+    )
+}

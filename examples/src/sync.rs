@@ -21,7 +21,8 @@ pub fn hello(mut req: Request<'_, '_>, mut res: Response<'_>) {
     }
 }
 
-/// `POST /echo` streams the body back as it arrives (chunked); `GET /` a short text;
+/// `POST /echo` streams the body back as it arrives (chunked); `GET /` a short text; a
+/// method a path does not serve 405 with `Allow`, a method HTTP does not define 501,
 /// anything else 404.
 pub fn echo(mut req: Request<'_, '_>, mut res: Response<'_>) {
     let path = match req.uri {
@@ -31,8 +32,12 @@ pub fn echo(mut req: Request<'_, '_>, mut res: Response<'_>) {
             return;
         }
     };
+    if let hypersync::method::Method::Extension(_) = req.method {
+        *res.status_mut() = StatusCode::NotImplemented;
+        return;
+    }
     match (&req.method, &path[..]) {
-        (&Get, "/") => {
+        (&Get | &hypersync::Head, "/") => {
             let _ = res.send(b"Try POST /echo\n");
         }
         (&Post, "/echo") => {
@@ -44,6 +49,12 @@ pub fn echo(mut req: Request<'_, '_>, mut res: Response<'_>) {
                 return eprintln!("echo: {e}");
             }
             let _ = res.end();
+        }
+        (_, "/") | (_, "/echo") => {
+            *res.status_mut() = StatusCode::MethodNotAllowed;
+            let allow = if path == "/" { "GET, HEAD" } else { "POST" };
+            res.headers_mut()
+                .set_raw("Allow", vec![allow.as_bytes().to_vec()]);
         }
         _ => *res.status_mut() = StatusCode::NotFound,
     }

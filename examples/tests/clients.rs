@@ -251,6 +251,141 @@ fn curl_files_streams_and_refuses_escape() {
     srv.close().unwrap();
 }
 
+/// What users expect of a static server: types, validators, ranges, methods, and no way out
+/// through a symbolic link.
+#[test]
+fn curl_files_types_validators_ranges_methods() {
+    let (dir, _) = temp_file("unused.bin", 1);
+    std::fs::write(dir.join("page.html"), "<p>hello</p>\n").unwrap();
+    let outside = dir
+        .parent()
+        .unwrap()
+        .join(format!("outside-{}.txt", std::process::id()));
+    std::fs::write(&outside, "secret").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("link.txt")).unwrap();
+    let root = Arc::new(dir.canonicalize().unwrap());
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |_| Files::new(Arc::clone(&root)))
+        .unwrap();
+    let url = format!("http://{}/page.html", srv.addr());
+    let code = |extra: &[&str], url: &str| {
+        let mut args = vec![
+            "-s",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ];
+        args.extend_from_slice(extra);
+        args.push(url);
+        stdout("curl", &args)
+    };
+    let head = stdout("curl", &["-sS", "-I", "--max-time", "10", &url]);
+    assert!(head.contains("Content-Type: text/html\r\n"), "{head}");
+    assert!(head.contains("Accept-Ranges: bytes\r\n"), "{head}");
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("ETag: "))
+        .expect("an ETag")
+        .trim()
+        .to_owned();
+    let modified = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Last-Modified: "))
+        .expect("a Last-Modified")
+        .trim()
+        .to_owned();
+    assert_eq!(
+        code(&["-H", &format!("If-None-Match: {etag}")], &url),
+        "304"
+    );
+    assert_eq!(code(&["-H", "If-None-Match: \"other\""], &url), "200");
+    assert_eq!(
+        code(&["-H", &format!("If-Modified-Since: {modified}")], &url),
+        "304"
+    );
+    assert_eq!(
+        code(
+            &["-H", "If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT"],
+            &url
+        ),
+        "200"
+    );
+    let part = stdout(
+        "curl",
+        &["-sS", "-i", "--max-time", "10", "-r", "3-7", &url],
+    );
+    assert!(
+        part.starts_with("HTTP/1.1 206 Partial Content\r\n"),
+        "{part}"
+    );
+    assert!(part.contains("Content-Range: bytes 3-7/13\r\n"), "{part}");
+    assert!(part.ends_with("\r\n\r\nhello"), "{part}");
+    let tail = stdout("curl", &["-sS", "--max-time", "10", "-r", "-5", &url]);
+    assert_eq!(tail, "</p>\n");
+    assert_eq!(code(&["-r", "100-"], &url), "416");
+    let del = stdout(
+        "curl",
+        &["-sS", "-i", "--max-time", "10", "-X", "DELETE", &url],
+    );
+    assert!(
+        del.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{del}"
+    );
+    assert!(del.contains("Allow: GET, HEAD\r\n"), "{del}");
+    assert_eq!(code(&["-X", "BREW"], &url), "501");
+    assert_eq!(code(&[], &format!("http://{}/link.txt", srv.addr())), "404");
+    std::fs::remove_file(outside).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    srv.close().unwrap();
+}
+
+#[test]
+fn echo_routes_answer_405_501_404() {
+    let srv = echo();
+    let base = format!("http://{}", srv.addr());
+    let status = |method: &str, path: &str| {
+        let out = stdout(
+            "curl",
+            &[
+                "-sS",
+                "-i",
+                "--max-time",
+                "10",
+                "-X",
+                method,
+                &format!("{base}{path}"),
+            ],
+        );
+        let line = out.lines().next().unwrap_or_default().trim().to_owned();
+        let allow = out
+            .lines()
+            .find_map(|l| l.strip_prefix("Allow: "))
+            .map(|a| a.trim().to_owned());
+        (line, allow)
+    };
+    assert_eq!(
+        status("POST", "/"),
+        (
+            "HTTP/1.1 405 Method Not Allowed".into(),
+            Some("GET, HEAD".into())
+        )
+    );
+    assert_eq!(
+        status("GET", "/echo"),
+        (
+            "HTTP/1.1 405 Method Not Allowed".into(),
+            Some("POST".into())
+        )
+    );
+    assert_eq!(status("BREW", "/echo").0, "HTTP/1.1 501 Not Implemented");
+    assert_eq!(status("GET", "/nope").0, "HTTP/1.1 404 Not Found");
+    srv.close().unwrap();
+}
+
 #[test]
 fn python_http_client_reuses_the_connection() {
     let srv = echo();

@@ -98,3 +98,37 @@ fn ab_against_sync_hello_without_errors() {
     assert!(ab.contains("Failed requests:        0"), "{ab}");
     srv.close().unwrap();
 }
+
+#[test]
+fn sync_echo_routes_answer_405_501_404() {
+    let mut srv = serve(examples::sync::echo);
+    let base = format!("http://{}", srv.socket);
+    let head = |method: &str, path: &str| {
+        stdout(
+            "curl",
+            &[
+                "-sS",
+                "-i",
+                "--max-time",
+                "10",
+                "-X",
+                method,
+                &format!("{base}{path}"),
+            ],
+        )
+    };
+    let out = head("POST", "/");
+    assert!(
+        out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")
+            && out.contains("Allow: GET, HEAD\r\n"),
+        "{out}"
+    );
+    let out = head("GET", "/echo");
+    assert!(
+        out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n") && out.contains("Allow: POST\r\n"),
+        "{out}"
+    );
+    assert!(head("BREW", "/").starts_with("HTTP/1.1 501 Not Implemented\r\n"));
+    assert!(head("GET", "/nope").starts_with("HTTP/1.1 404 Not Found\r\n"));
+    srv.close().unwrap();
+}
