@@ -349,7 +349,7 @@ mod tests {
     fn no_escape() {
         let root = tree();
         let real = root.canonicalize().unwrap();
-        let f = Files::new(Arc::new(root.clone()));
+        let f = Files::new(Arc::new(root));
         assert_eq!(f.resolve("/a/b.txt"), Some(real.join("a/b.txt")));
         assert_eq!(f.resolve("/a/./b.txt"), Some(real.join("a/b.txt")));
         // A link that stays inside is followed; one that leads out is not.
@@ -370,7 +370,8 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let cases: &[(&str, Option<Result<(u64, u64), ()>>)] = &[
+        type Case = (&'static str, Option<Result<(u64, u64), ()>>);
+        let cases: &[Case] = &[
             ("bytes=0-9", Some(Ok((0, 9)))),
             ("bytes=5-", Some(Ok((5, 99)))),
             ("bytes=-10", Some(Ok((90, 99)))),
