@@ -120,6 +120,8 @@ pub struct Proxy {
     current: Vec<u8>,
     pos: usize,
     head_sent: bool,
+    /// The request was refused here (a target for another host): 400, not 502.
+    refused: bool,
 }
 
 impl Proxy {
@@ -155,13 +157,44 @@ impl Proxy {
             current: Vec::new(),
             pos: 0,
             head_sent: false,
+            refused: false,
         }
+    }
+
+    /// The upstream URL for `req`: the upstream plus the path and query. An absolute-form
+    /// target (`GET http://host/path`, as sent to forward proxies) is accepted for the
+    /// upstream's own authority (RFC 9112 §3.2.2) and refused for any other: this proxy
+    /// forwards to one upstream and is no open relay.
+    fn url_for(&self, req: &Request<'_>) -> Result<String, String> {
+        let target = req.target();
+        if !target.starts_with('/') && target != "*" {
+            let ours = self.upstream.split_once("://").map_or("", |(_, a)| a);
+            if req.authority() != Some(ours) {
+                return Err(format!(
+                    "this proxy forwards to {} only; {target:?} names another host\n",
+                    self.upstream
+                ));
+            }
+        }
+        Ok(match req.query() {
+            Some(q) => format!("{}{}?{q}", self.upstream, req.path()),
+            None => format!("{}{}", self.upstream, req.path()),
+        })
     }
 }
 
 impl Handler<TcpStream> for Proxy {
     fn on_request(&mut self, req: Request<'_>) -> Next {
-        let url = format!("{}{}", self.upstream, req.target());
+        let url = match self.url_for(&req) {
+            Ok(url) => url,
+            Err(why) => {
+                self.refused = true;
+                let mut p = lock(&self.pipe);
+                p.failed = Some(why);
+                p.request.done = true;
+                return Next::write();
+            }
+        };
         {
             let mut p = lock(&self.pipe);
             p.method = Some(req.method().clone());
@@ -221,6 +254,14 @@ impl Handler<TcpStream> for Proxy {
         self.head_sent = true;
         let p = lock(&self.pipe);
         if let Some(msg) = &p.failed {
+            if p.status.is_none() && self.refused {
+                res.set_status(StatusCode::BAD_REQUEST);
+                self.current = msg.clone().into_bytes();
+                res.set_content_length(self.current.len() as u64);
+                let _ = res.set_header("Content-Type", "text/plain");
+                let _ = res.set_header("Connection", "close");
+                return Next::write();
+            }
             if p.status.is_none() {
                 res.set_status(StatusCode::BAD_GATEWAY);
                 self.current = format!("upstream failed: {msg}\n").into_bytes();
@@ -347,6 +388,13 @@ impl hyper_client::Handler<TcpStream> for Upstream {
             .collect();
         p.response_length = match res.body() {
             BodyLength::Length(n) => Some(n),
+            // A HEAD answer has no body, but its Content-Length tells the length a GET
+            // would have: pass it on.
+            BodyLength::Empty if p.method == Some(hyper_server::Method::HEAD) => res
+                .headers()
+                .get("content-length")
+                .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse().ok())
+                .or(Some(0)),
             BodyLength::Empty => Some(0),
             _ => None,
         };

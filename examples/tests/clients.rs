@@ -193,6 +193,58 @@ fn curl_through_the_proxy_to_echo_streams_both_ways() {
     upstream.close().unwrap();
 }
 
+/// The proxy passes a HEAD answer's length through, and takes absolute-form targets for its
+/// upstream while refusing them for any other host with a 400 (not a DNS failure's 502).
+#[test]
+fn proxy_head_length_and_absolute_form() {
+    let upstream = hello();
+    let up = format!("127.0.0.1:{}", upstream.addr().port());
+    let target: Arc<str> = format!("http://{up}").into();
+    let client: hyper_client::Client<Upstream> = hyper_client::Client::builder().build().unwrap();
+    let proxy = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |ctrl| Proxy::new(client.clone(), Arc::clone(&target), ctrl))
+        .unwrap();
+    let base = format!("http://{}", proxy.addr());
+    let head = stdout(
+        "curl",
+        &["-sS", "-I", "--max-time", "10", &format!("{base}/")],
+    );
+    assert!(head.contains("content-length: 13\r\n"), "{head}");
+    // curl -x sends absolute-form targets, as to any forward proxy.
+    let ok = stdout(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "10",
+            "-x",
+            &base,
+            &format!("http://{up}/x"),
+        ],
+    );
+    assert_eq!(ok, "Hello, World!");
+    let refused = stdout(
+        "curl",
+        &[
+            "-sS",
+            "-i",
+            "--max-time",
+            "10",
+            "-x",
+            &base,
+            "http://elsewhere.invalid/x",
+        ],
+    );
+    assert!(
+        refused.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{refused}"
+    );
+    assert!(refused.contains("names another host"), "{refused}");
+    proxy.close().unwrap();
+    upstream.close().unwrap();
+}
+
 #[test]
 fn curl_files_streams_and_refuses_escape() {
     let (dir, file) = temp_file("big.bin", 3 << 20);
