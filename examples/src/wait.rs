@@ -1,12 +1,14 @@
-//! The seed's database example: the handler asks a worker thread (standing in for a
-//! database) to look a user up, returns `Next::wait()`, and the worker wakes it through its
-//! `Control` when the answer is ready. The loop serves other connections meanwhile.
+//! The seed's database example: the handler asks a pool of worker threads (standing in for
+//! a database's connections) to look a user up, returns `Next::wait()`, and the worker wakes
+//! it through its `Control` when the answer is ready. The loop serves other connections
+//! meanwhile, and [`WORKERS`] lookups run at once.
 //!
 //! `GET /user/<id>` answers `user <id>: <name>` after the lookup; anything else 404.
 
 use std::io::{ErrorKind, Write};
-use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
+
+use crossbeam_channel::Sender;
 use std::time::Duration;
 
 use hyper_server::{
@@ -16,25 +18,31 @@ use hyper_server::{
 /// A lookup job: the id, where to put the answer, and how to wake the handler.
 type Job = (u64, Arc<Mutex<Option<String>>>, Control);
 
-/// The "database": one worker thread answering lookups after a delay.
+/// Lookups the "database" runs at once.
+pub const WORKERS: usize = 8;
+
+/// The "database": [`WORKERS`] threads answering lookups after a delay.
 #[derive(Debug, Clone)]
 pub struct Db {
     tx: Sender<Job>,
 }
 
 impl Db {
-    /// Starts the worker; each lookup takes `latency`.
+    /// Starts the workers; each lookup takes `latency`.
     pub fn start(latency: Duration) -> Self {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::spawn(move || {
-            for (id, slot, ctrl) in rx {
-                std::thread::sleep(latency);
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(format!("user {id}: name-{id}\n"));
-                // The client may have gone away meanwhile: then there is nobody to wake.
-                let _ = ctrl.ready(Next::write());
-            }
-        });
+        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        for _ in 0..WORKERS {
+            let rx = rx.clone();
+            std::thread::spawn(move || {
+                for (id, slot, ctrl) in rx {
+                    std::thread::sleep(latency);
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(format!("user {id}: name-{id}\n"));
+                    // The client may have gone away meanwhile: then there is nobody to wake.
+                    let _ = ctrl.ready(Next::write());
+                }
+            });
+        }
         Self { tx }
     }
 }

@@ -476,6 +476,32 @@ fn curl_wait_example() {
     srv.close().unwrap();
 }
 
+/// The lookups of concurrent requests run at once (one worker would take 8 x 300 ms).
+#[test]
+fn wait_example_serves_concurrent_requests() {
+    let db = wait::Db::start(Duration::from_millis(300));
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |ctrl| wait::Wait::new(db.clone(), ctrl))
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let clients: Vec<_> = (0..8)
+        .map(|i| {
+            let url = format!("http://{}/user/{i}", srv.addr());
+            std::thread::spawn(move || stdout("curl", &["-sS", "--max-time", "10", &url]))
+        })
+        .collect();
+    for (i, c) in clients.into_iter().enumerate() {
+        assert_eq!(c.join().unwrap(), format!("user {i}: name-{i}\n"));
+    }
+    assert!(
+        t0.elapsed() < Duration::from_millis(1800),
+        "8 lookups of 300 ms took {:?}: not concurrent",
+        t0.elapsed()
+    );
+    srv.close().unwrap();
+}
+
 #[test]
 fn ab_and_wrk_smoke_loads_without_errors() {
     let srv = Server::http("127.0.0.1:0")
