@@ -99,3 +99,30 @@ pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Arg
     }
     args
 }
+
+/// Serves until Ctrl-C (or SIGTERM), then shuts down gracefully: no new connections,
+/// requests in flight finish (up to 10 s), then the process exits.
+#[allow(
+    dead_code,
+    reason = "the hypersync examples stop as hyper 0.10 programs do"
+)]
+pub(crate) fn serve_until_interrupted(args: &Args, server: hyper_server::Listening) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let installed = ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    });
+    if installed.is_err() {
+        // No signal handler (another one is installed): serve until the process is killed.
+        args.or_exit(server.wait(), "the server stopped");
+        return;
+    }
+    let _ = rx.recv();
+    eprintln!(
+        "{}: shutting down; requests in flight may take up to 10 s to finish",
+        args.name
+    );
+    args.or_exit(
+        server.shutdown(std::time::Duration::from_secs(10)),
+        "the server stopped with an error",
+    );
+}

@@ -33,5 +33,5 @@ fn main() {
         &at,
     );
     println!("Listening on http://{} serving {shown}", server.addr());
-    args.or_exit(server.wait(), "the server stopped");
+    args::serve_until_interrupted(&args, server);
 }

@@ -34,5 +34,5 @@ fn main() {
         server.addr(),
         args.rest[0]
     );
-    args.or_exit(server.wait(), "the server stopped");
+    args::serve_until_interrupted(&args, server);
 }

@@ -23,5 +23,5 @@ fn main() {
         &at,
     );
     println!("Listening on http://{}", server.addr());
-    args.or_exit(server.wait(), "the server stopped");
+    args::serve_until_interrupted(&args, server);
 }
