@@ -10,7 +10,8 @@ Part 1 runs `soak-server` (echo, the Control wake-up of `wait`, and a panicking 
 bursts of 16, sized and chunked uploads up to 64 MiB checked byte for byte, slow readers,
 slow writers, clients vanishing mid-body, `/user/N` lookups woken by `Control`, and one
 request in 10,000 to the panicking handler. Every minute it prints the server's RSS, its
-open descriptors and the error counts. Goals: no unexpected error, RSS drift under 5%
+open descriptors (sampled with the load paused, nothing in flight) and the error counts.
+Goals: no unexpected error, RSS drift under 5%
 after the first 5 minutes, descriptors back to the idle count at the end.
 
 Part 2 runs `soak-client` for CLIENT_SECS against a python server that closes each idle
@@ -36,6 +37,10 @@ lock = threading.Lock()
 counts = {}
 unexpected = []
 stop = threading.Event()
+# Set for a moment every minute: runners finish what they are doing and wait, so that the
+# RSS sample is not a picture of whatever uploads happen to be in flight.
+pause = threading.Event()
+in_flight = [0]
 
 
 def count(name, ok=True, why=None):
@@ -191,6 +196,10 @@ SCENARIOS = [
 
 def runner(name, fn, port):
     while not stop.is_set():
+        while pause.is_set() and not stop.is_set():
+            time.sleep(0.05)
+        with lock:
+            in_flight[0] += 1
         try:
             if random.randint(1, 10000) == 1:
                 panic(port)
@@ -199,6 +208,9 @@ def runner(name, fn, port):
             count(name)
         except Exception as e:
             count(name, False, repr(e))
+        finally:
+            with lock:
+                in_flight[0] -= 1
 
 
 def proc_stats(pid):
@@ -228,7 +240,14 @@ def part1():
     samples = []
     while time.time() - t0 < SERVER_SECS:
         time.sleep(min(60, SERVER_SECS))
+        pause.set()
+        for _ in range(600):
+            with lock:
+                if in_flight[0] == 0:
+                    break
+            time.sleep(0.1)
         rss, fds = proc_stats(srv.pid)
+        pause.clear()
         minute = int((time.time() - t0) / 60)
         samples.append((minute, rss))
         with lock:

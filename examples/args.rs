@@ -1,6 +1,7 @@
 //! Shared by the examples: `--addr HOST:PORT` (default `127.0.0.1:3000`; a host name such
 //! as `localhost:3000` is resolved), `--threads N`, `--help`, the example's own flags and
-//! positional arguments; anything else is an error with a usage line.
+//! positional arguments; anything else is an error with a usage line. Logging goes to
+//! stderr as `RUST_LOG` says (`debug`: every connection and exchange; `warn`: failures).
 
 use std::fmt::Display;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -44,6 +45,8 @@ impl Args {
 /// `positional` (for the usage line) and whose own flags taking a value are `flags`. Exits
 /// with status 2 and a usage line on anything malformed or unknown, 0 after `--help`.
 pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Args {
+    // `RUST_LOG=debug` shows every connection and exchange, `warn` the failures.
+    env_logger::init();
     let mut usage = format!("usage: {name} [--addr HOST:PORT] [--threads N]");
     for f in flags {
         usage.push_str(&format!(" [{f} VALUE]"));

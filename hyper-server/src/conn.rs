@@ -91,8 +91,20 @@ pub(crate) struct ServerConn<H> {
     /// The handler's error that it answered with `Next::end()` and no response.
     error_status: Option<StatusCode>,
     tag: ExchangeTag,
-    /// The client's address, for [`HandlerFactory::create_from`].
+    /// The client's address, for [`HandlerFactory::create_from`] and the log.
     peer: SocketAddr,
+    /// What the debug log says of the exchange when it ends (only while debug logging is
+    /// on: it costs an allocation per request).
+    log: Option<Box<ExchangeLog>>,
+}
+
+/// One exchange as the debug log reports it.
+struct ExchangeLog {
+    method: String,
+    target: String,
+    started: Instant,
+    status: u16,
+    length: Option<u64>,
 }
 
 impl<F, T, W> Driver for ServerDriver<F, T, W>
@@ -124,11 +136,13 @@ where
                 error_status: None,
                 tag: ExchangeTag::default(),
                 peer,
+                log: None,
             }),
         };
         if self.stopping {
             conn.proto.disable_keep_alive();
         }
+        log::debug!("{peer}: connection open");
         Some(conn)
     }
 
@@ -185,7 +199,10 @@ where
     }
 
     fn closed(&mut self, mut conn: Self::Conn, transport: T, why: Closed) {
-        log::trace!("connection closed: {why:?}");
+        match why {
+            Closed::Error(ref e) => log::warn!("{}: connection failed: {e}", conn.peer),
+            ref why => log::debug!("{}: connection closed ({why:?})", conn.peer),
+        }
         if let Some(h) = conn.handler.take() {
             // A handler that panics here loses nothing else: the connection is gone.
             let _ = catch(|| h.on_remove(transport));
@@ -203,10 +220,23 @@ impl<H> ServerConn<H> {
     fn clear_exchange(&mut self) {
         self.handler = None;
         self.error_status = None;
+        if let Some(l) = self.log.take() {
+            log::debug!(
+                "{}: {} {} -> {} ({}) in {:?}",
+                self.peer,
+                l.method,
+                l.target,
+                l.status,
+                l.length
+                    .map_or_else(|| "streamed body".to_owned(), |n| format!("{n} bytes")),
+                l.started.elapsed(),
+            );
+        }
     }
 
     /// After a handler panic: 500 when nothing was sent, then close.
     fn finish_panicked<T: Transport>(&mut self, io: &mut Io<'_, T>, shared: &Shared) -> Step {
+        log::warn!("{}: the handler panicked; the connection closes", self.peer);
         if self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR) {
             self.proto.poll_transmit(io.write_buf(), Some(&shared.date));
         }
@@ -292,6 +322,15 @@ impl<H> ServerConn<H> {
                 };
                 self.handler = Some(handler);
                 let req = self.proto.request(io.buffered());
+                if log::log_enabled!(log::Level::Debug) {
+                    self.log = Some(Box::new(ExchangeLog {
+                        method: req.method().to_string(),
+                        target: req.target().to_owned(),
+                        started: now,
+                        status: 0,
+                        length: None,
+                    }));
+                }
                 let next = call(&mut self.handler, |h| h.on_request(req));
                 io.consume(n);
                 if self.apply(now, next).is_err() {
@@ -306,10 +345,16 @@ impl<H> ServerConn<H> {
                     Flow::Yield(Step::close())
                 }
                 Fill::Blocked => Flow::Yield(step_of(&self.proto)),
-                Fill::Failed(_) => Flow::Yield(Step::close()),
+                Fill::Failed(e) => {
+                    log::warn!("{}: read failed: {e}", self.peer);
+                    Flow::Yield(Step::close())
+                }
             },
             // A bad head: the automatic answer goes out in `drive`, then close.
-            Err(_) => Flow::Yield(Step::close()),
+            Err(e) => {
+                log::warn!("{}: bad request head: {e}", self.peer);
+                Flow::Yield(Step::close())
+            }
         }
     }
 
@@ -437,6 +482,14 @@ impl<H> ServerConn<H> {
             BodyKind::Streaming
         };
         let kind = shared.res.body_kind().unwrap_or(default);
+        if let Some(l) = self.log.as_mut() {
+            l.status = shared.res.status().as_u16();
+            l.length = match kind {
+                BodyKind::Empty => Some(0),
+                BodyKind::Length(n) => Some(n),
+                BodyKind::Streaming => None,
+            };
+        }
         let sent = self.proto.send_response_head_list(
             now,
             shared.res.status(),
@@ -491,6 +544,7 @@ impl<H> ServerConn<H> {
         T: Transport,
         H: Handler<T>,
     {
+        log::warn!("{}: socket error: {e}", self.peer);
         match call(&mut self.handler, |h| h.on_error(Error::Io(e))) {
             Some(_) => {
                 self.proto.close();
