@@ -77,14 +77,17 @@ pub enum ParseError {
 
 impl ParseError {
     /// The status code a server answers with before closing, or `None` where the right thing
-    /// is to close silently (the peer is gone, or this is a response the client received).
+    /// is to close silently (a head cut short: the peer is gone; or this is a response the
+    /// client received). A body cut short is a 400: the peer may only have closed its
+    /// sending side, and learns why its request failed.
     ///
     /// # Examples
     ///
     /// ```
     /// use hyper_proto::ParseError;
     /// assert_eq!(ParseError::TooManyHeaders.status_hint().map(|s| s.as_u16()), Some(431));
-    /// assert_eq!(ParseError::IncompleteBody.status_hint(), None);
+    /// assert_eq!(ParseError::IncompleteHead.status_hint(), None);
+    /// assert_eq!(ParseError::IncompleteBody.status_hint().map(|s| s.as_u16()), Some(400));
     /// ```
     pub const fn status_hint(self) -> Option<StatusCode> {
         use ParseError::*;
@@ -97,7 +100,7 @@ impl ParseError {
             UnknownTransferCoding => StatusCode::NOT_IMPLEMENTED,
             UnsupportedExpectation => StatusCode::EXPECTATION_FAILED,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            IncompleteBody | IncompleteHead | Status => return None,
+            IncompleteHead | Status => return None,
             Method
             | Target
             | Version
@@ -115,7 +118,8 @@ impl ParseError {
             | ChunkExtension
             | ChunkExtensionsTooLarge
             | ChunkData
-            | Trailer => StatusCode::BAD_REQUEST,
+            | Trailer
+            | IncompleteBody => StatusCode::BAD_REQUEST,
         })
     }
 

@@ -93,6 +93,9 @@ pub(crate) struct ServerConn<H> {
     tag: ExchangeTag,
     /// The client's address, for [`HandlerFactory::create_from`] and the log.
     peer: SocketAddr,
+    /// Where this turn's response begins in the write buffer: until the loop flushes, none
+    /// of it has left, so a malformed request body can still get its 400 instead.
+    head_at: Option<usize>,
     /// What the debug log says of the exchange when it ends (only while debug logging is
     /// on: it costs an allocation per request).
     log: Option<Box<ExchangeLog>>,
@@ -136,6 +139,7 @@ where
                 error_status: None,
                 tag: ExchangeTag::default(),
                 peer,
+                head_at: None,
                 log: None,
             }),
         };
@@ -263,12 +267,22 @@ impl<H> ServerConn<H> {
         F: HandlerFactory<T, Output = H>,
         H: Handler<T>,
     {
+        // What earlier turns queued may have been flushed since.
+        self.head_at = None;
         let step = run_turn(|| {
             let flow = if self.handler.is_none() {
                 self.read_head(now, io, factory, shared)
             } else {
                 self.step_handler(now, io, shared)
             };
+            // A malformed request body after a response that has not left yet: that
+            // response is dropped and the automatic answer (400) goes out instead.
+            if let Some(at) = self.head_at {
+                if self.proto.retract_response() {
+                    self.head_at = None;
+                    io.write_buf().truncate(at);
+                }
+            }
             // 100 Continue, or an automatic error answer.
             if self.proto.has_pending_transmit() {
                 self.proto.poll_transmit(io.write_buf(), Some(&shared.date));
@@ -482,6 +496,7 @@ impl<H> ServerConn<H> {
             BodyKind::Streaming
         };
         let kind = shared.res.body_kind().unwrap_or(default);
+        self.head_at = Some(io.pending_write());
         if let Some(l) = self.log.as_mut() {
             l.status = shared.res.status().as_u16();
             l.length = match kind {

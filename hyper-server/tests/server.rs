@@ -37,6 +37,8 @@ impl Handler<T> for TestHandler {
         self.path = req.path().to_owned();
         match self.path.as_str() {
             "/panic-request" => panic!("handler bug in on_request"),
+            // Answers before it reads the body (as a streaming echo does).
+            "/answer-first" => Next::write(),
             "/slow-body" => Next::read().timeout(Duration::from_millis(100)),
             "/wait" => {
                 let ctrl = self.ctrl.clone();
@@ -72,6 +74,7 @@ impl Handler<T> for TestHandler {
         let mut buf = [0u8; 4096];
         loop {
             match decoder.read(&mut buf) {
+                Ok(0) if self.path == "/answer-first" => return Next::end(),
                 Ok(0) => return Next::write(),
                 Ok(n) => self.received += n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
@@ -126,6 +129,9 @@ impl Handler<T> for TestHandler {
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
                 Err(_) => return Next::remove(),
             }
+        }
+        if self.path == "/answer-first" {
+            return Next::read();
         }
         Next::end()
     }
@@ -458,6 +464,32 @@ fn a_stalled_body_or_reader_ends_by_the_server_timeouts() {
         "the whole body went out: {}",
         sink.len()
     );
+    srv.close().unwrap();
+}
+
+#[test]
+fn a_malformed_body_before_the_answer_left_gets_400() {
+    let srv = start(server());
+    // The handler queued a 200 head and body; the bad chunk arrives in the same turn: none
+    // of the 200 has left, so the client gets the 400 alone.
+    let mut s = connect(srv.addr());
+    s.write_all(
+        b"POST /answer-first HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    let _ = s.read_to_end(&mut all);
+    let all = String::from_utf8_lossy(&all);
+    assert!(all.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{all}");
+    assert_eq!(all.matches("HTTP/1.1 ").count(), 1, "{all}");
+    // A sized body cut short by the client's end of stream: 400 too.
+    let mut s = connect(srv.addr());
+    s.write_all(b"POST /any HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabcd")
+        .unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let r = read_response(&mut s, &mut Vec::new(), false).unwrap();
+    assert_eq!(r.status, 400);
+    assert_closed(&mut s);
     srv.close().unwrap();
 }
 

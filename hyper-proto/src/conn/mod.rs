@@ -114,6 +114,9 @@ pub struct Conn<R: Role> {
     /// `deadline`, since a `Next` timeout may run at the same time.
     continue_at: Option<Instant>,
     pending: Pending,
+    /// Server: the answer to a malformed request body that came after our response had
+    /// started; [`Conn::retract_response`] sends it when the driver can drop that response.
+    unsent_error: Option<(StatusCode, &'static str)>,
     /// Our head for the current exchange was written (it stays set when the exchange
     /// completes on the wire, until the next one starts or the exchange is ended).
     head_sent: bool,
@@ -154,6 +157,7 @@ impl<R: Role> Conn<R> {
             deadline: None,
             continue_at: None,
             pending: Pending::None,
+            unsent_error: None,
             head_sent: false,
             head_started: false,
             upgraded: false,
@@ -351,6 +355,7 @@ impl<R: Role> Conn<R> {
     }
 
     fn end_current(&mut self, now: Instant, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.unsent_error = None;
         if matches!(
             (&self.reading, &self.writing),
             (Reading::Init, Writing::Init)
@@ -507,10 +512,9 @@ impl<R: Role> Conn<R> {
                     self.try_keep_alive(now);
                     Ok(())
                 }
-                Err(e) => {
-                    self.close();
-                    Err(e.into())
-                }
+                // A body cut short: answered like any malformed body (400) when the
+                // response has not started; the peer may still read it (half-close).
+                Err(e) => Err(self.fail(e)),
             },
             Reading::Done => {
                 self.try_keep_alive(now);
@@ -528,6 +532,12 @@ impl<R: Role> Conn<R> {
         match (R::ANSWERS_ERRORS, &self.writing, e.status_hint()) {
             (true, Writing::Init, Some(status)) => {
                 self.pending = Pending::Error(status, e.description());
+            }
+            (true, _, Some(status)) => {
+                // Our response started; if none of it has left yet, the driver may still
+                // send this answer instead (`retract_response`).
+                self.unsent_error = Some((status, e.description()));
+                self.close();
             }
             _ => self.close(),
         }

@@ -208,6 +208,22 @@ impl Conn<Server> {
         false
     }
 
+    /// The request body turned out malformed after the response had started, and none of
+    /// that response has left the socket (the driver still holds every byte of it, from
+    /// the head on): forget it and send the automatic answer to the body error instead
+    /// (400, or 413 and so on), then close, as if no response had begun. The caller drops
+    /// the unsent response bytes first, then calls [`Conn::poll_transmit`]. Returns whether
+    /// there was such an answer to send.
+    pub fn retract_response(&mut self) -> bool {
+        let Some((status, text)) = self.unsent_error.take() else {
+            return false;
+        };
+        self.writing = Writing::Init;
+        self.head_sent = false;
+        self.pending = Pending::Error(status, text);
+        true
+    }
+
     /// Answers the current request with `status` and closes, if no response head was
     /// written yet (a handler timeout answered with 408, a panicking handler with 500).
     /// Returns whether the answer was queued for [`Conn::poll_transmit`].

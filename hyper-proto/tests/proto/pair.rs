@@ -420,7 +420,47 @@ fn early_eof_in_body() {
     let err = p.server.recv_eof(p.now).unwrap_err();
     assert_eq!(err.parse_error(), Some(ParseError::IncompleteBody));
     assert!(err.is_incomplete());
+    // Nothing was answered yet: the client (which may have only half-closed) learns why.
+    assert!(p.server.poll_transmit(&mut p.server_out, None));
+    assert!(p.server_out.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
     assert!(p.server.is_closed());
+}
+
+#[test]
+fn a_malformed_body_after_an_unsent_response_is_answered_400_instead() {
+    let mut p = Pair::new(usize::MAX);
+    p.client_out.extend_from_slice(
+        b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+    );
+    p.server_request();
+    p.server_next(Next::read()).unwrap();
+    p.flush();
+    // The handler queued its answer before reading on.
+    p.server_head(StatusCode::OK, BodyKind::Streaming).unwrap();
+    let head_at = 0;
+    let mut got = Vec::new();
+    let err = loop {
+        match p.server.recv_body(p.now, &p.server_in) {
+            Ok(step) if step.consumed > 0 => {
+                got.extend_from_slice(step.data);
+                let n = step.consumed;
+                p.server_in.drain(..n);
+            }
+            Ok(_) => panic!("the bad chunk size should fail"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(got, b"abc");
+    assert_eq!(err.parse_error(), Some(ParseError::ChunkSize));
+    assert!(p.server.is_closed());
+    // None of the 200 left: the driver drops it and sends the 400 instead.
+    assert!(p.server.retract_response());
+    p.server_out.truncate(head_at);
+    assert!(p.server.poll_transmit(&mut p.server_out, None));
+    assert!(p.server_out.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
+    assert!(p.server.is_closed());
+    // Only once.
+    assert!(!p.server.retract_response());
 }
 
 #[test]
