@@ -8,6 +8,69 @@
 //! fills the request head, writes the body, and reads the response as it arrives, answering
 //! every call with a [`Next`]. One client runs one handler type: an enum serves several
 //! kinds of request without boxing.
+//!
+//! # Example
+//!
+//! A `GET` whose handler collects the status and body and hands them to the caller's thread.
+//!
+//! ```no_run
+//! use std::io::{ErrorKind, Read};
+//! use std::sync::mpsc::{channel, Sender};
+//! use hyper_client::{Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream};
+//!
+//! struct Get {
+//!     status: u16,
+//!     body: Vec<u8>,
+//!     done: Sender<Result<(u16, Vec<u8>), String>>,
+//! }
+//!
+//! impl Handler<TcpStream> for Get {
+//!     fn on_request(&mut self, _req: &mut Request) -> Next {
+//!         Next::read() // a GET: no body to write
+//!     }
+//!     fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next {
+//!         Next::read()
+//!     }
+//!     fn on_response(&mut self, res: Response<'_>) -> Next {
+//!         self.status = res.status().as_u16();
+//!         Next::read()
+//!     }
+//!     fn on_response_readable(&mut self, body: &mut Decoder<'_, '_, TcpStream>) -> Next {
+//!         let mut buf = [0u8; 8192];
+//!         loop {
+//!             match body.read(&mut buf) {
+//!                 Ok(0) => {
+//!                     let answer = (self.status, std::mem::take(&mut self.body));
+//!                     let _ = self.done.send(Ok(answer));
+//!                     return Next::end();
+//!                 }
+//!                 Ok(n) => self.body.extend_from_slice(&buf[..n]),
+//!                 // Nothing more yet: called again when more arrives.
+//!                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
+//!                 Err(e) => {
+//!                     let _ = self.done.send(Err(e.to_string()));
+//!                     return Next::remove();
+//!                 }
+//!             }
+//!         }
+//!     }
+//!     fn on_error(&mut self, err: Error) -> Next {
+//!         let _ = self.done.send(Err(err.to_string()));
+//!         Next::remove()
+//!     }
+//! }
+//!
+//! let client: Client<Get> = Client::new()?;
+//! let (tx, rx) = channel();
+//! client
+//!     .request("http://127.0.0.1:3000/", Get { status: 0, body: Vec::new(), done: tx })
+//!     .expect("the client is running");
+//! match rx.recv().expect("an answer") {
+//!     Ok((status, body)) => println!("{status}: {}", String::from_utf8_lossy(&body)),
+//!     Err(e) => eprintln!("failed: {e}"),
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![doc(test(attr(deny(warnings))))]
 
 mod client;

@@ -37,7 +37,8 @@ pub type Encoder<'a, 'io, T> = hyper_net::Encoder<'a, 'io, T, hyper_proto::Serve
 /// use hyper_net::Transport;
 /// use hyper_server::{Encoder, Handler, Next, Request, Response};
 ///
-/// struct Hello;
+/// /// Bytes of the body written so far.
+/// struct Hello(usize);
 ///
 /// impl<T: Transport> Handler<T> for Hello {
 ///     fn on_request(&mut self, _req: Request<'_>) -> Next {
@@ -51,15 +52,19 @@ pub type Encoder<'a, 'io, T> = hyper_net::Encoder<'a, 'io, T, hyper_proto::Serve
 ///         Next::write()
 ///     }
 ///     fn on_response_writable(&mut self, enc: &mut Encoder<'_, '_, T>) -> Next {
-///         match enc.write(b"Hello, World!") {
-///             Ok(_) => Next::end(),
-///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Next::write(),
-///             Err(_) => Next::remove(),
+///         // A write may take part of the body: the rest goes on the next call.
+///         while self.0 < 13 {
+///             match enc.write(&b"Hello, World!"[self.0..]) {
+///                 Ok(n) => self.0 += n,
+///                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Next::write(),
+///                 Err(_) => return Next::remove(),
+///             }
 ///         }
+///         Next::end()
 ///     }
 /// }
 ///
-/// let server = hyper_server::Server::http("127.0.0.1:0")?.handle(|_ctrl| Hello)?;
+/// let server = hyper_server::Server::http("127.0.0.1:0")?.handle(|_ctrl| Hello(0))?;
 /// server.close()?;
 /// # Ok::<(), std::io::Error>(())
 /// ```

@@ -13,6 +13,62 @@
 //! answered without a body, automatic 400/408/413/414/417/431/501/505 answers with
 //! `Connection: close`, a `Date` header, and a handler that panics costs only its own
 //! connection (500 if nothing was sent yet).
+//!
+//! # Example
+//!
+//! A whole server: every request is answered `Hello, World!`, the body written as far as
+//! the socket takes it each time it is writable.
+//!
+//! ```
+//! use std::io::{ErrorKind, Write};
+//! use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, Server, TcpStream};
+//!
+//! const BODY: &[u8] = b"Hello, World!";
+//!
+//! struct Hello {
+//!     written: usize,
+//! }
+//!
+//! impl Handler<TcpStream> for Hello {
+//!     fn on_request(&mut self, req: Request<'_>) -> Next {
+//!         // Read (and drop) a body first if there is one, so the connection stays usable.
+//!         if req.has_body() { Next::read() } else { Next::write() }
+//!     }
+//!     fn on_request_readable(&mut self, body: &mut Decoder<'_, '_, TcpStream>) -> Next {
+//!         let mut sink = [0u8; 4096];
+//!         loop {
+//!             match std::io::Read::read(body, &mut sink) {
+//!                 Ok(0) => return Next::write(),
+//!                 Ok(_) => {}
+//!                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
+//!                 Err(_) => return Next::remove(),
+//!             }
+//!         }
+//!     }
+//!     fn on_response(&mut self, res: &mut Response) -> Next {
+//!         res.set_content_length(BODY.len() as u64);
+//!         res.set_header("Content-Type", "text/plain").unwrap();
+//!         Next::write()
+//!     }
+//!     fn on_response_writable(&mut self, body: &mut Encoder<'_, '_, TcpStream>) -> Next {
+//!         while self.written < BODY.len() {
+//!             match body.write(&BODY[self.written..]) {
+//!                 Ok(n) => self.written += n,
+//!                 // The socket is full: called again when it can take more.
+//!                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+//!                 Err(_) => return Next::remove(),
+//!             }
+//!         }
+//!         Next::end()
+//!     }
+//! }
+//!
+//! let server = Server::http("127.0.0.1:0")?.handle(|_ctrl| Hello { written: 0 })?;
+//! println!("listening on {}", server.addr());
+//! // `server.wait()` serves until the process ends; a test stops it instead.
+//! server.shutdown(std::time::Duration::from_secs(1))?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 #![doc(test(attr(deny(warnings))))]
 
 mod conn;
