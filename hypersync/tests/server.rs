@@ -146,6 +146,26 @@ fn an_unread_body_never_becomes_the_next_request() {
 }
 
 #[test]
+fn a_malformed_body_gets_400_even_after_the_response_started() {
+    let mut l = serve(router, 1);
+    // The handler reads first: the automatic answer, not a 500.
+    let out = roundtrip(
+        l.socket,
+        b"POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+    // The handler started its answer (head queued, not yet written) and then reads: the
+    // queued 200 is dropped and the 400 goes out alone.
+    let out = roundtrip(
+        l.socket,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n",
+    );
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+    assert_eq!(statuses(&out).len(), 1, "{out}");
+    l.close().unwrap();
+}
+
+#[test]
 fn bad_heads_get_a_status_not_a_silent_close() {
     let mut l = serve(router, 1);
     let cases: &[(&[u8], &str)] = &[

@@ -72,6 +72,9 @@ pub(crate) struct WorkerConn {
     read_timeout: Option<Duration>,
     /// The request asked for `100 Continue` and it has not gone out.
     continue_pending: bool,
+    /// `out` holds the current response from this offset on, and none of it was written:
+    /// a malformed request body can still get its 400 instead.
+    unsent_from: Option<usize>,
     pub(crate) peer: SocketAddr,
 }
 
@@ -100,6 +103,7 @@ impl WorkerConn {
             date_at: secs(now),
             read_timeout: timeouts.read,
             continue_pending: false,
+            unsent_from: None,
             peer,
         })
     }
@@ -113,6 +117,7 @@ impl WorkerConn {
 
     pub(crate) fn begin(&mut self, head: &Head) {
         self.continue_pending = head.expects_continue;
+        self.unsent_from = None;
         self.spill.clear();
     }
 
@@ -143,13 +148,33 @@ impl WorkerConn {
             }
         }
         let (stream, timeout) = (&mut self.stream, self.read_timeout);
-        read_body(
+        let read = read_body(
             &mut self.proto,
             &mut self.rbuf,
             &mut self.spill,
             dst,
             |rb| fill_body(rb, stream, timeout),
-        )
+        );
+        if read.is_err() {
+            self.answer_body_error();
+        }
+        read
+    }
+
+    /// After a malformed request body: its automatic answer (400, 413, ...) goes out now,
+    /// in place of a response that was queued but has not left; one already partly
+    /// written is cut short instead (the connection closes).
+    fn answer_body_error(&mut self) {
+        if let Some(at) = self.unsent_from.take() {
+            if self.proto.retract_response() {
+                self.out.truncate(at);
+            }
+        }
+        if self.proto.has_pending_transmit() {
+            self.refresh_date();
+            self.proto.poll_transmit(&mut self.out, Some(&self.date));
+            let _ = self.write_out();
+        }
     }
 
     /// Writes the response head. `body`: `None` lets the headers decide (`Content-Length`,
@@ -165,6 +190,7 @@ impl WorkerConn {
         // A handler that did not read an expected body: the client learns it will not be
         // read from the answer itself.
         self.continue_pending = false;
+        let at = self.out.len();
         self.proto
             .send_response_head(
                 Instant::now(),
@@ -174,7 +200,9 @@ impl WorkerConn {
                 Some(&self.date),
                 &mut self.out,
             )
-            .map_err(invalid)
+            .map_err(invalid)?;
+        self.unsent_from = Some(at);
+        Ok(())
     }
 
     /// Queues body bytes, writing when enough have gathered. A response that carries no
@@ -194,6 +222,7 @@ impl WorkerConn {
     /// Writes what is queued.
     pub(crate) fn write_out(&mut self) -> io::Result<()> {
         if !self.out.is_empty() {
+            self.unsent_from = None;
             let r = self.stream.write_all(&self.out);
             self.out.clear();
             r?;
