@@ -174,7 +174,31 @@ impl RequestParser {
     }
 
     /// Parses into `self.meta`; `Ok(true)` when a head is complete.
+    #[inline]
     pub(crate) fn parse_meta(&mut self, buf: &[u8]) -> Result<bool, ParseError> {
+        match self.parse_meta_once(buf) {
+            Err(ParseError::UnsupportedVersion) => match later_minor_version(buf) {
+                Some(at) => self.parse_later_minor(buf, at),
+                None => Err(ParseError::UnsupportedVersion),
+            },
+            other => other,
+        }
+    }
+
+    /// HTTP/1.2 and later 1.x: served as HTTP/1.1, the highest minor version we implement
+    /// (RFC 9112 §2.3). httparse knows only 1.0 and 1.1, so the head is parsed from a copy
+    /// with the minor digit made 1; every span is an offset, so they hold for `buf` too.
+    /// Rare, and out of the common path.
+    #[cold]
+    #[inline(never)]
+    fn parse_later_minor(&mut self, buf: &[u8], at: usize) -> Result<bool, ParseError> {
+        let mut copy = buf.to_vec();
+        copy[at] = b'1';
+        self.parse_meta_once(&copy)
+    }
+
+    /// One parse of `buf` into `self.meta`.
+    fn parse_meta_once(&mut self, buf: &[u8]) -> Result<bool, ParseError> {
         let limits = self.limits;
         if !self.scanner.ready(buf) {
             check_partial(buf, &limits, &mut self.scanner)?;
@@ -208,19 +232,6 @@ impl RequestParser {
                 self.scanner.partial(buf.len());
                 check_partial(buf, &limits, &mut self.scanner)?;
                 return Ok(false);
-            }
-            Err(httparse::Error::Version) => {
-                if let Some(at) = later_minor_version(buf) {
-                    // HTTP/1.2 and later 1.x: served as HTTP/1.1, the highest minor version
-                    // we implement (RFC 9112 §2.3). httparse knows only 1.0 and 1.1, so the
-                    // head is parsed from a copy with the minor digit made 1; every span is
-                    // an offset, so they hold for `buf` too. Rare: the copy costs nothing
-                    // on the common path.
-                    let mut copy = buf.to_vec();
-                    copy[at] = b'1';
-                    return self.parse_meta(&copy);
-                }
-                return Err(refine_error(buf, httparse::Error::Version));
             }
             Err(e) => return Err(refine_error(buf, e)),
         };

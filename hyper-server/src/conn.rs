@@ -275,14 +275,6 @@ impl<H> ServerConn<H> {
             } else {
                 self.step_handler(now, io, shared)
             };
-            // A malformed request body after a response that has not left yet: that
-            // response is dropped and the automatic answer (400) goes out instead.
-            if let Some(at) = self.head_at {
-                if self.proto.retract_response() {
-                    self.head_at = None;
-                    io.write_buf().truncate(at);
-                }
-            }
             // 100 Continue, or an automatic error answer.
             if self.proto.has_pending_transmit() {
                 self.proto.poll_transmit(io.write_buf(), Some(&shared.date));
@@ -291,6 +283,14 @@ impl<H> ServerConn<H> {
                 return Flow::Yield(step);
             }
             if self.proto.is_closed() {
+                // A malformed request body after a response that has not left yet: that
+                // response is dropped and the automatic answer (400) goes out instead.
+                if let Some(at) = self.head_at.take() {
+                    if self.proto.retract_response() {
+                        io.write_buf().truncate(at);
+                        self.proto.poll_transmit(io.write_buf(), Some(&shared.date));
+                    }
+                }
                 if self.proto.next().interest() == Interest::End {
                     // The exchange is over (its response ended the connection): the
                     // handler no longer owns the connection.
