@@ -100,15 +100,7 @@ impl Handler<TcpStream> for Echo {
 
     fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
         if !matches!(self.route, Route::Echo(_)) {
-            let mut sink = [0u8; 8192];
-            loop {
-                match decoder.read(&mut sink) {
-                    Ok(0) => return Next::write(),
-                    Ok(_) => {}
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
-                    Err(_) => return Next::remove(),
-                }
-            }
+            return crate::drop_body(decoder);
         }
         // Hold the body until it ends or fills the read-ahead, then write it out; while the
         // echo cannot go out, keep reading ahead (bounded).

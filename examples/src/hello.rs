@@ -1,6 +1,6 @@
 //! `200 Hello, World!` for every request, after reading and discarding any body.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 
 use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, TcpStream};
 
@@ -29,15 +29,7 @@ impl Handler<TcpStream> for Hello {
     }
 
     fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
-        let mut sink = [0u8; 8192];
-        loop {
-            match decoder.read(&mut sink) {
-                Ok(0) => return Next::write(),
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
-                Err(_) => return Next::remove(),
-            }
-        }
+        crate::drop_body(decoder)
     }
 
     fn on_response(&mut self, res: &mut Response) -> Next {

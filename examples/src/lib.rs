@@ -30,3 +30,22 @@ pub fn is_standard_method(method: &hyper_server::Method) -> bool {
             | Method::PATCH
     )
 }
+
+/// Reads and drops the request body as far as it has arrived: `Next::write()` once it has
+/// ended (the answer can go), `Next::read()` while more is to come, `Next::remove()` on a
+/// broken body. Handlers that do not want a body call it so the connection stays usable.
+pub fn drop_body(
+    decoder: &mut hyper_server::Decoder<'_, '_, hyper_server::TcpStream>,
+) -> hyper_server::Next {
+    use hyper_server::Next;
+    use std::io::{ErrorKind, Read};
+    let mut sink = [0u8; 8192];
+    loop {
+        match decoder.read(&mut sink) {
+            Ok(0) => return Next::write(),
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
+            Err(_) => return Next::remove(),
+        }
+    }
+}
