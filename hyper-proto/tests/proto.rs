@@ -7,4 +7,5 @@ mod proto {
     pub(crate) mod props;
     pub(crate) mod requests;
     pub(crate) mod responses;
+    pub(crate) mod timeouts;
 }

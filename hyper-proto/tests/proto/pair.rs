@@ -6,46 +6,46 @@ use std::time::{Duration, Instant};
 use http::{Method, StatusCode};
 use hyper_proto::{
     BodyKind, BodyLength, Client, Config, Conn, Decoder, Error, Interest, Limits, Next, ParseError,
-    RequestLine, ResponseParser, Server, TimeoutKind, UserError,
+    RequestLine, ResponseParser, Server, UserError,
 };
 
 /// What the server saw of a request, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct SeenRequest {
-    method: Method,
-    path: String,
-    body: BodyLength,
-    expects_continue: bool,
+pub(super) struct SeenRequest {
+    pub(super) method: Method,
+    pub(super) path: String,
+    pub(super) body: BodyLength,
+    pub(super) expects_continue: bool,
 }
 
 /// What the client saw of a response, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct SeenResponse {
-    status: u16,
-    body: BodyLength,
+pub(super) struct SeenResponse {
+    pub(super) status: u16,
+    pub(super) body: BodyLength,
 }
 
-struct Pair {
-    now: Instant,
-    client: Conn<Client>,
-    server: Conn<Server>,
+pub(super) struct Pair {
+    pub(super) now: Instant,
+    pub(super) client: Conn<Client>,
+    pub(super) server: Conn<Server>,
     /// Written by the client, not yet delivered.
-    client_out: Vec<u8>,
+    pub(super) client_out: Vec<u8>,
     /// Delivered to the server, not yet consumed.
-    server_in: Vec<u8>,
-    server_out: Vec<u8>,
-    client_in: Vec<u8>,
+    pub(super) server_in: Vec<u8>,
+    pub(super) server_out: Vec<u8>,
+    pub(super) client_in: Vec<u8>,
     /// Bytes moved per direction per step (1 = split everywhere).
-    per_step: usize,
-    client_closed_write: bool,
+    pub(super) per_step: usize,
+    pub(super) client_closed_write: bool,
 }
 
 impl Pair {
-    fn new(per_step: usize) -> Self {
+    pub(super) fn new(per_step: usize) -> Self {
         Self::with_config(per_step, Config::default())
     }
 
-    fn with_config(per_step: usize, config: Config) -> Self {
+    pub(super) fn with_config(per_step: usize, config: Config) -> Self {
         let now = Instant::now();
         Self {
             now,
@@ -61,7 +61,7 @@ impl Pair {
     }
 
     /// Moves up to `per_step` bytes each way; returns whether anything moved.
-    fn step(&mut self) -> bool {
+    pub(super) fn step(&mut self) -> bool {
         let n = self.per_step.min(self.client_out.len());
         self.server_in.extend(self.client_out.drain(..n));
         let m = self.per_step.min(self.server_out.len());
@@ -69,12 +69,16 @@ impl Pair {
         n + m > 0
     }
 
-    fn advance(&mut self, d: Duration) {
+    pub(super) fn advance(&mut self, d: Duration) {
         self.now += d;
     }
 
     /// Steps until `f` returns `Some`, failing after `max` steps.
-    fn drive_bounded<T>(&mut self, max: usize, mut f: impl FnMut(&mut Self) -> Option<T>) -> T {
+    pub(super) fn drive_bounded<T>(
+        &mut self,
+        max: usize,
+        mut f: impl FnMut(&mut Self) -> Option<T>,
+    ) -> T {
         for _ in 0..max {
             if let Some(t) = f(self) {
                 return t;
@@ -86,7 +90,13 @@ impl Pair {
 
     // ----- client side -----
 
-    fn client_request(&mut self, method: &Method, target: &str, body: BodyKind, expect: bool) {
+    pub(super) fn client_request(
+        &mut self,
+        method: &Method,
+        target: &str,
+        body: BodyKind,
+        expect: bool,
+    ) {
         let line = RequestLine {
             method,
             target: target.as_bytes(),
@@ -97,13 +107,13 @@ impl Pair {
             .unwrap();
     }
 
-    fn client_body(&mut self, data: &[u8]) {
+    pub(super) fn client_body(&mut self, data: &[u8]) {
         self.client.send_body(data, &mut self.client_out).unwrap();
         self.client.body_written(self.now);
     }
 
     /// Steps until the client has a final response head (1xx are skipped and counted).
-    fn client_response(&mut self) -> (SeenResponse, usize) {
+    pub(super) fn client_response(&mut self) -> (SeenResponse, usize) {
         let mut informational = 0;
         self.drive_bounded(100_000, |p| loop {
             let n = p.client.recv_head(p.now, &p.client_in).unwrap()?;
@@ -124,7 +134,7 @@ impl Pair {
     }
 
     /// Steps until the client read the whole response body.
-    fn client_read_body(&mut self) -> Vec<u8> {
+    pub(super) fn client_read_body(&mut self) -> Vec<u8> {
         let mut body = Vec::new();
         self.drive_bounded(100_000, |p| {
             loop {
@@ -143,11 +153,11 @@ impl Pair {
 
     // ----- server side -----
 
-    fn server_request(&mut self) -> SeenRequest {
+    pub(super) fn server_request(&mut self) -> SeenRequest {
         self.drive_bounded(100_000, |p| p.try_server_request().unwrap())
     }
 
-    fn try_server_request(&mut self) -> Result<Option<SeenRequest>, Error> {
+    pub(super) fn try_server_request(&mut self) -> Result<Option<SeenRequest>, Error> {
         let Some(n) = self.server.recv_head(self.now, &self.server_in)? else {
             return Ok(None);
         };
@@ -163,7 +173,7 @@ impl Pair {
     }
 
     /// The handler asks for the body (queues 100-continue when expected).
-    fn server_next(&mut self, next: Next) -> Result<(), Error> {
+    pub(super) fn server_next(&mut self, next: Next) -> Result<(), Error> {
         self.server.set_next(self.now, next);
         let r = if next.interest() == Interest::End {
             self.server.end_exchange(self.now, &mut self.server_out)
@@ -174,7 +184,7 @@ impl Pair {
         r
     }
 
-    fn server_read_body(&mut self) -> Vec<u8> {
+    pub(super) fn server_read_body(&mut self) -> Vec<u8> {
         self.server_next(Next::read()).unwrap();
         let mut body = Vec::new();
         self.drive_bounded(100_000, |p| {
@@ -193,13 +203,18 @@ impl Pair {
     }
 
     /// A response head with no fields of its own.
-    fn server_head(&mut self, status: StatusCode, kind: BodyKind) -> Result<(), Error> {
+    pub(super) fn server_head(&mut self, status: StatusCode, kind: BodyKind) -> Result<(), Error> {
         let out = &mut self.server_out;
         self.server
             .send_response_head(self.now, status, [], kind, None, out)
     }
 
-    fn server_respond(&mut self, status: u16, kind: BodyKind, body: &[u8]) -> Result<(), Error> {
+    pub(super) fn server_respond(
+        &mut self,
+        status: u16,
+        kind: BodyKind,
+        body: &[u8],
+    ) -> Result<(), Error> {
         self.server.send_response_head(
             self.now,
             StatusCode::from_u16(status).unwrap(),
@@ -214,7 +229,7 @@ impl Pair {
         self.server_next(Next::end())
     }
 
-    fn flush(&mut self) {
+    pub(super) fn flush(&mut self) {
         while self.step() {}
     }
 }
@@ -641,158 +656,6 @@ fn short_length_body_is_an_error_and_closes() {
     );
     let err = p.server_next(Next::end()).unwrap_err();
     assert_eq!(err.user_error(), Some(UserError::BodyTooShort));
-    assert!(p.server.is_closed());
-}
-
-#[test]
-fn head_read_timeout_answers_408() {
-    let mut p = Pair::new(usize::MAX);
-    let deadline = p
-        .server
-        .poll_timeout()
-        .expect("head timeout armed on accept");
-    p.client_out.extend_from_slice(b"GET / HTTP/1.1\r\n");
-    p.flush();
-    assert_eq!(p.try_server_request().unwrap(), None);
-    // Spurious wakeups change nothing.
-    assert_eq!(p.server.handle_timeout(p.now), None);
-    p.advance(Duration::from_secs(29));
-    assert_eq!(p.server.handle_timeout(p.now), None);
-    p.advance(Duration::from_secs(2));
-    assert!(p.now >= deadline);
-    let err = p.server.handle_timeout(p.now).unwrap();
-    assert_eq!(err.timeout_kind(), Some(TimeoutKind::HeadRead));
-    assert!(p.server.poll_transmit(&mut p.server_out, None));
-    assert!(p
-        .server_out
-        .starts_with(b"HTTP/1.1 408 Request Timeout\r\n"));
-    assert!(p.server.is_closed());
-}
-
-#[test]
-fn a_body_that_makes_no_progress_times_out_by_default() {
-    // The handler's Next::read() carries no timeout: the connection's body timeout does.
-    let mut p = Pair::new(usize::MAX);
-    p.client_request(&Method::POST, "/", BodyKind::Length(10), false);
-    p.server_request();
-    p.server_next(Next::read()).unwrap();
-    let at = p.server.poll_timeout().expect("body timeout armed");
-    assert_eq!(at, p.now + hyper_proto::DEFAULT_BODY_TIMEOUT);
-    p.advance(hyper_proto::DEFAULT_BODY_TIMEOUT);
-    let err = p.server.handle_timeout(p.now).unwrap();
-    assert_eq!(err.timeout_kind(), Some(TimeoutKind::Next));
-    // Writing a body the peer does not take: the send timeout.
-    let mut p = Pair::new(usize::MAX);
-    p.client_request(&Method::GET, "/", BodyKind::Empty, false);
-    p.server_request();
-    p.server_head(StatusCode::OK, BodyKind::Length(100))
-        .unwrap();
-    p.server_next(Next::write()).unwrap();
-    assert_eq!(
-        p.server.poll_timeout(),
-        Some(p.now + hyper_proto::DEFAULT_SEND_TIMEOUT)
-    );
-    // Both can be turned off; a Next that waits for a Control gets no limit either.
-    let config = Config::default().body_timeout(None).send_timeout(None);
-    let mut p = Pair::with_config(usize::MAX, config);
-    p.client_request(&Method::POST, "/", BodyKind::Length(10), false);
-    p.server_request();
-    p.server_next(Next::read()).unwrap();
-    assert_eq!(p.server.poll_timeout(), None);
-    p.server_next(Next::wait()).unwrap();
-    assert_eq!(p.server.poll_timeout(), None);
-}
-
-#[test]
-fn head_read_timeout_without_a_byte_closes_silently() {
-    // A connection that never sent anything (a browser's pre-connection) gets no 408.
-    let mut p = Pair::new(usize::MAX);
-    let deadline = p
-        .server
-        .poll_timeout()
-        .expect("head timeout armed on accept");
-    p.advance(Duration::from_secs(31));
-    assert!(p.now >= deadline);
-    let err = p.server.handle_timeout(p.now).unwrap();
-    assert_eq!(err.timeout_kind(), Some(TimeoutKind::HeadRead));
-    assert!(!p.server.poll_transmit(&mut p.server_out, None));
-    assert!(p.server_out.is_empty());
-    assert!(p.server.is_closed());
-}
-
-#[test]
-fn slow_head_is_not_extended_by_trickling() {
-    let mut p = Pair::new(1);
-    p.client_out
-        .extend_from_slice(b"GET / HTTP/1.1\r\nHost: t\r\nX: ");
-    for _ in 0..20 {
-        p.step();
-        assert_eq!(p.try_server_request().unwrap(), None);
-        p.advance(Duration::from_secs(2));
-        if p.server.handle_timeout(p.now).is_some() {
-            return;
-        }
-    }
-    panic!("a head trickled over 40 s must hit the 30 s head timeout");
-}
-
-#[test]
-fn idle_timeout_closes_silently() {
-    let mut p = Pair::new(usize::MAX);
-    p.client_request(&Method::GET, "/", BodyKind::Empty, false);
-    p.server_request();
-    p.server_respond(204, BodyKind::Empty, b"").unwrap();
-    p.flush();
-    p.server_out.clear();
-    let deadline = p.server.poll_timeout().expect("idle timeout armed");
-    p.advance(deadline - p.now);
-    let err = p.server.handle_timeout(p.now).unwrap();
-    assert_eq!(err.timeout_kind(), Some(TimeoutKind::Idle));
-    assert!(!p.server.poll_transmit(&mut p.server_out, None));
-    assert!(p.server.is_closed() && p.server_out.is_empty());
-}
-
-#[test]
-fn next_timeout_goes_to_the_handler() {
-    let mut p = Pair::new(usize::MAX);
-    p.client_request(&Method::POST, "/", BodyKind::Length(10), false);
-    p.server_request();
-    p.server_next(Next::read().timeout(Duration::from_secs(5)))
-        .unwrap();
-    p.advance(Duration::from_secs(4));
-    assert_eq!(p.server.handle_timeout(p.now), None);
-    p.advance(Duration::from_secs(1));
-    let err = p.server.handle_timeout(p.now).unwrap();
-    assert_eq!(err.timeout_kind(), Some(TimeoutKind::Next));
-    assert!(!p.server.is_closed(), "the handler decides");
-    // The default choice of a server: 408 when nothing was sent yet.
-    assert!(p.server.respond_error(StatusCode::REQUEST_TIMEOUT));
-    p.server.poll_transmit(&mut p.server_out, None);
-    assert!(p.server_out.starts_with(b"HTTP/1.1 408 "));
-    assert!(p.server.is_closed());
-}
-
-#[test]
-fn wait_has_no_interest_until_woken() {
-    let mut p = Pair::new(usize::MAX);
-    p.client_request(&Method::POST, "/", BodyKind::Length(3), false);
-    p.server_request();
-    p.server_next(Next::wait()).unwrap();
-    assert!(!p.server.wants_read() && !p.server.wants_write());
-    assert_eq!(p.server.poll_timeout(), None);
-    // A Control::ready(Next::read()) from elsewhere arrives:
-    p.server_next(Next::read()).unwrap();
-    assert!(p.server.wants_read());
-    p.server_next(Next::write()).unwrap();
-    assert!(p.server.wants_write());
-}
-
-#[test]
-fn remove_closes_now() {
-    let mut p = Pair::new(usize::MAX);
-    p.client_request(&Method::GET, "/", BodyKind::Empty, false);
-    p.server_request();
-    p.server_next(Next::remove()).unwrap();
     assert!(p.server.is_closed());
 }
 
