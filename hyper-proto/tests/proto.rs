@@ -8,4 +8,5 @@ mod proto {
     pub(crate) mod requests;
     pub(crate) mod responses;
     pub(crate) mod timeouts;
+    pub(crate) mod upgrades;
 }
