@@ -68,6 +68,19 @@ def size():
     return random.randint(16 * 1024 * 1024, 64 * 1024 * 1024)
 
 
+def read_to_close(s, pause=0.0):
+    """Everything the server sends until it closes (waiting `pause` between reads: a
+    slow reader)."""
+    got = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return got
+        got += d
+        if pause:
+            time.sleep(pause)
+
+
 def keepalive(port):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(100):
@@ -92,12 +105,7 @@ def newconn(port):
 def pipelined(port):
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.sendall(b"GET / HTTP/1.1\r\nHost: soak\r\n\r\n" * 15 + b"GET / HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n")
-    data = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        data += d
+    data = read_to_close(s)
     s.close()
     if data.count(b"HTTP/1.1 200 OK") != 16:
         raise Exception("%d answers of 16" % data.count(b"HTTP/1.1 200 OK"))
@@ -124,13 +132,7 @@ def slow_reader(port):
     body = BIG[:2 * 1024 * 1024]
     s = socket.create_connection(("127.0.0.1", port), timeout=60)
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: soak\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-    got = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        got += d
-        time.sleep(0.01)
+    got = read_to_close(s, pause=0.01)
     s.close()
     if not got.endswith(body[-1000:]):
         raise Exception("slow reader got %d bytes" % len(got))
@@ -143,12 +145,7 @@ def slow_writer(port):
     for i in range(0, len(body), 4096):
         s.sendall(body[i:i + 4096])
         time.sleep(0.02)
-    got = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        got += d
+    got = read_to_close(s)
     s.close()
     if not got.endswith(body):
         raise Exception("slow writer got %d bytes" % len(got))

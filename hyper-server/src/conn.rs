@@ -91,7 +91,7 @@ pub(crate) struct ServerConn<H> {
     /// The handler's error that it answered with `Next::end()` and no response.
     error_status: Option<StatusCode>,
     tag: ExchangeTag,
-    /// The client's address, for [`HandlerFactory::create_from`] and the log.
+    /// The client's address, for the log.
     peer: SocketAddr,
     /// Where this turn's response begins in the write buffer: until the loop flushes, none
     /// of it has left, so a malformed request body can still get its 400 instead.
@@ -329,8 +329,7 @@ impl<H> ServerConn<H> {
         match parsed {
             Ok(Some(n)) => {
                 let ctrl = self.tag.start(&self.ctrl);
-                let peer = self.peer;
-                let Some(handler) = catch(|| factory.create_from(ctrl, peer)) else {
+                let Some(handler) = catch(|| factory.create(ctrl)) else {
                     self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR);
                     return Flow::Continue;
                 };

@@ -1,7 +1,5 @@
 //! The state-machine [`Handler`] of the seed, and [`HandlerFactory`].
 
-use std::net::SocketAddr;
-
 use hyper_net::{Control, Transport};
 use hyper_proto::Next;
 
@@ -110,13 +108,6 @@ pub trait HandlerFactory<T: Transport> {
 
     /// A handler for a new request.
     fn create(&mut self, ctrl: Control) -> Self::Output;
-
-    /// A handler for a new request from the client at `peer`; the server calls this one.
-    /// By default it forgets `peer` and calls [`HandlerFactory::create`].
-    fn create_from(&mut self, ctrl: Control, peer: SocketAddr) -> Self::Output {
-        let _ = peer;
-        self.create(ctrl)
-    }
 }
 
 impl<T, F, H> HandlerFactory<T> for F

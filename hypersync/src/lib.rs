@@ -6,13 +6,14 @@
 //! `hyper::Client`, `hyper::header::ContentType`, `hyper::status::StatusCode::NotFound`,
 //! `hyper::Get`, `header!`, ...).
 //!
-//! What is underneath is not the same. The server's sockets live in a mio event loop: a
-//! request reaches one of the `handle_threads` worker threads only once its head is
-//! complete, and idle keep-alive connections and slow clients hold no thread at all. The
-//! worker's `Read` on the request and `Write` on the response block on that loop, in
-//! bounded memory. Every rule and automatic answer of `hyper-server` applies (400, 413, 431,
-//! 505, timeouts, pipelining). The client runs each request on the calling thread over
-//! `hyper-proto`, with a pool that checks connections before reuse.
+//! What is underneath is not the same. The server's sockets live in a mio event loop
+//! (hyper-net): a connection reaches one of the `handle_threads` worker threads only once a
+//! request head is complete, and idle keep-alive connections and slow clients hold no
+//! thread at all. The worker keeps a busy connection while requests keep coming, reading
+//! and writing it directly, and gives it back to the loop when it goes quiet. Every rule
+//! and automatic answer of `hyper-proto` applies (400, 413, 431, 501, 505, timeouts,
+//! pipelining). The client runs each request on the calling thread over `hyper-proto`, with
+//! a pool that checks connections before reuse.
 //!
 //! # Example
 //!

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use mime::Mime;
+use mime::{Mime, SubLevel, TopLevel};
 
 use super::parsing::from_one_raw_str;
 use super::{EntityTag, Header, HeaderFormat, HttpDate, QualityItem};
@@ -122,38 +122,42 @@ crate::header! {
 impl ContentType {
     /// `application/json`
     pub fn json() -> ContentType {
-        ContentType(mime_of("application/json"))
+        ContentType(Mime(TopLevel::Application, SubLevel::Json, vec![]))
     }
 
     /// `text/plain; charset=utf-8`
     pub fn plaintext() -> ContentType {
-        ContentType(mime_of("text/plain; charset=utf-8"))
+        ContentType(Mime(TopLevel::Text, SubLevel::Plain, utf8()))
     }
 
     /// `text/html; charset=utf-8`
     pub fn html() -> ContentType {
-        ContentType(mime_of("text/html; charset=utf-8"))
+        ContentType(Mime(TopLevel::Text, SubLevel::Html, utf8()))
     }
 
-    /// `application/www-form-url-encoded` (0.10's spelling)
+    /// `application/x-www-form-urlencoded`
     pub fn form_url_encoded() -> ContentType {
-        ContentType(mime_of("application/www-form-url-encoded"))
+        ContentType(Mime(
+            TopLevel::Application,
+            SubLevel::WwwFormUrlEncoded,
+            vec![],
+        ))
     }
 
     /// `image/jpeg`
     pub fn jpeg() -> ContentType {
-        ContentType(mime_of("image/jpeg"))
+        ContentType(Mime(TopLevel::Image, SubLevel::Jpeg, vec![]))
     }
 
     /// `image/png`
     pub fn png() -> ContentType {
-        ContentType(mime_of("image/png"))
+        ContentType(Mime(TopLevel::Image, SubLevel::Png, vec![]))
     }
 }
 
-fn mime_of(s: &str) -> Mime {
-    s.parse()
-        .unwrap_or_else(|()| Mime(mime::TopLevel::Star, mime::SubLevel::Star, vec![]))
+/// `charset=utf-8`
+fn utf8() -> Vec<mime::Param> {
+    vec![(mime::Attr::Charset, mime::Value::Utf8)]
 }
 
 /// `Content-Length`. Several values are accepted only when they are all equal (RFC 9110
