@@ -22,14 +22,79 @@ const CHUNK: usize = 64 * 1024;
 /// not read it.
 pub const READ_AHEAD_MAX: usize = 64 * 1024 * 1024;
 
+/// What the echo server does with a request: the routing every echo driver shares (this
+/// handler on hyper-server, and the sans-IO one in [`crate::proto_echo`] under the std and
+/// tokio drivers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub enum Route {
+    /// `GET /` or `HEAD /`: a short text.
     Index,
+    /// `POST /echo`: the body back, framed like the request's.
     Echo(BodyLength),
+    /// Any other path: 404.
     NotFound,
-    /// The path exists; the method is not one it serves: these are.
+    /// The path exists; the method is not one it serves: 405 with these in `Allow`.
     NotAllowed(&'static str),
+    /// A method HTTP does not define: 501.
     NotImplemented,
+}
+
+/// A fixed answer: everything but the echo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Canned {
+    /// The status code.
+    pub status: StatusCode,
+    /// The `Allow` header's value, for a 405.
+    pub allow: Option<&'static str>,
+    /// The body (`text/plain`).
+    pub body: &'static [u8],
+}
+
+impl Route {
+    /// The route of a request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use examples::echo::Route;
+    /// use hyper_server::{BodyLength, Method};
+    /// assert_eq!(Route::of(&Method::GET, "/", BodyLength::Empty), Route::Index);
+    /// assert_eq!(Route::of(&Method::PUT, "/echo", BodyLength::Empty), Route::NotAllowed("POST"));
+    /// ```
+    pub fn of(method: &Method, path: &str, body: BodyLength) -> Self {
+        match (method, path) {
+            (m, _) if !crate::is_standard_method(m) => Self::NotImplemented,
+            (&Method::GET | &Method::HEAD, "/") => Self::Index,
+            (&Method::POST, "/echo") => Self::Echo(body),
+            (_, "/") => Self::NotAllowed("GET, HEAD"),
+            (_, "/echo") => Self::NotAllowed("POST"),
+            _ => Self::NotFound,
+        }
+    }
+
+    /// The fixed answer of every route but [`Route::Echo`].
+    pub fn canned(self) -> Option<Canned> {
+        let (status, allow, body): (_, _, &'static [u8]) = match self {
+            Self::Echo(_) => return None,
+            Self::Index => (StatusCode::OK, None, INDEX),
+            Self::NotFound => (StatusCode::NOT_FOUND, None, b"not found\n"),
+            Self::NotAllowed(allow) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some(allow),
+                b"method not allowed\n",
+            ),
+            Self::NotImplemented => (
+                StatusCode::NOT_IMPLEMENTED,
+                None,
+                b"method not implemented\n",
+            ),
+        };
+        Some(Canned {
+            status,
+            allow,
+            body,
+        })
+    }
 }
 
 /// One request's state.
@@ -79,14 +144,7 @@ impl Echo {
 
 impl Handler<TcpStream> for Echo {
     fn on_request(&mut self, req: Request<'_>) -> Next {
-        self.route = match (req.method(), req.path()) {
-            (m, _) if !crate::is_standard_method(m) => Route::NotImplemented,
-            (&Method::GET | &Method::HEAD, "/") => Route::Index,
-            (&Method::POST, "/echo") => Route::Echo(req.body()),
-            (_, "/") => Route::NotAllowed("GET, HEAD"),
-            (_, "/echo") => Route::NotAllowed("POST"),
-            _ => Route::NotFound,
-        };
+        self.route = Route::of(req.method(), req.path(), req.body());
         match self.route {
             Route::Echo(_) => {
                 self.buf = Vec::with_capacity(CHUNK);
@@ -134,36 +192,21 @@ impl Handler<TcpStream> for Echo {
 
     fn on_response(&mut self, res: &mut Response) -> Next {
         self.started = true;
-        match self.route {
-            Route::Index => {
-                let _ = res.set_header("Content-Type", "text/plain");
-                res.set_content_length(INDEX.len() as u64);
-                self.buf = INDEX.to_vec();
-            }
-            Route::Echo(body) => {
-                let _ = res.set_header("Content-Type", "application/octet-stream");
-                match body {
-                    BodyLength::Length(n) => res.set_content_length(n),
-                    BodyLength::Empty => res.set_content_length(0),
-                    _ => res.set_chunked(),
-                }
-            }
-            Route::NotFound => {
-                res.set_status(StatusCode::NOT_FOUND);
-                res.set_content_length(10);
-                self.buf = b"not found\n".to_vec();
-            }
-            Route::NotAllowed(allow) => {
-                res.set_status(StatusCode::METHOD_NOT_ALLOWED);
+        if let Some(canned) = self.route.canned() {
+            res.set_status(canned.status);
+            let _ = res.set_header("Content-Type", "text/plain");
+            if let Some(allow) = canned.allow {
                 let _ = res.set_header("Allow", allow);
-                self.buf = b"method not allowed\n".to_vec();
-                res.set_content_length(self.buf.len() as u64);
             }
-            Route::NotImplemented => {
-                res.set_status(StatusCode::NOT_IMPLEMENTED);
-                self.buf = b"method not implemented\n".to_vec();
-                res.set_content_length(self.buf.len() as u64);
-            }
+            res.set_content_length(canned.body.len() as u64);
+            self.buf = canned.body.to_vec();
+            return Next::write();
+        }
+        let _ = res.set_header("Content-Type", "application/octet-stream");
+        match self.route {
+            Route::Echo(BodyLength::Length(n)) => res.set_content_length(n),
+            Route::Echo(BodyLength::Empty) => res.set_content_length(0),
+            _ => res.set_chunked(),
         }
         Next::write()
     }

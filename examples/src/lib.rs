@@ -9,8 +9,11 @@
 pub mod echo;
 pub mod files;
 pub mod hello;
+pub mod proto_echo;
 pub mod proxy;
+pub mod std_server;
 pub mod sync;
+pub mod tokio_server;
 pub mod wait;
 
 /// Whether `method` is one HTTP defines (RFC 9110 §9 and PATCH): a route that does not

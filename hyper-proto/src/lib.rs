@@ -93,3 +93,7 @@ pub use next::{Interest, Next};
 pub use outgoing::{InvalidHeader, OutgoingHead};
 pub use request::{is_idempotent, Request, RequestParser};
 pub use response::{Response, ResponseParser};
+
+/// The vocabulary types this crate's API takes and returns, from the `http` crate, so that
+/// a driver needs no `http` dependency of its own to name them.
+pub use http::{HeaderName, HeaderValue, Method, StatusCode, Version};

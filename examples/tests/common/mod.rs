@@ -1,5 +1,7 @@
 //! Running the real clients the example tests drive.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// Runs `cmd` and insists it succeeds (its output in the message when it does not).
@@ -25,6 +27,7 @@ pub(crate) fn stdout(cmd: &str, args: &[&str]) -> String {
 
 /// A python `http.client` session against an echo server at `argv[1]:argv[2]`: a `GET /`,
 /// 20 `POST /echo` of growing bodies and a 404, all on one connection; prints `ok`.
+#[allow(dead_code, reason = "only the echo tests use it")]
 pub(crate) const PYTHON_KEEP_ALIVE_ECHO: &str = r#"
 import http.client, sys
 c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
@@ -42,3 +45,37 @@ r = c.getresponse(); assert r.status == 404; r.read()
 assert c.sock is sock
 print("ok")
 "#;
+
+/// The SHA-256 of a file, in hex (`sha256sum`).
+#[allow(dead_code, reason = "not every test crate checks files")]
+pub(crate) fn sha256(path: &str) -> String {
+    stdout("sha256sum", &[path])
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// A file of `len` pseudo-random bytes in a fresh temp dir.
+#[allow(dead_code, reason = "not every test crate uploads files")]
+pub(crate) fn temp_file(name: &str, len: usize) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("hyper-next-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut left = len;
+    while left > 0 {
+        for b in chunk.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let n = left.min(chunk.len());
+        f.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    (dir, path)
+}

@@ -1,0 +1,278 @@
+//! The echo service on tokio: a task per connection over `tokio::net::TcpStream`,
+//! [`EchoConn`] for everything HTTP. The loop in `connection` is the std driver's, with
+//! readiness in place of blocking: write what is queued, wait until the socket is readable
+//! or the connection's deadline passes, feed the bytes in, close when the connection says.
+//!
+//! What makes it lean:
+//! - An idle connection holds no buffer: a read takes one from a per-thread pool once the
+//!   socket is readable, and gives it back when every byte was consumed (a partial head
+//!   keeps it). The answer buffer likewise. No allocation per request in the steady state.
+//! - One timer per connection, armed lazily: it is moved only when the connection's
+//!   deadline comes nearer than it; when it fires early (the deadline moved on), it is
+//!   set again. Keep-alive requests touch no timer.
+//! - Pipelined requests read in one go are answered in one write.
+
+use std::cell::RefCell;
+use std::io::{self, ErrorKind};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use hyper_proto::{Config, DateCache, DEFAULT_SEND_TIMEOUT};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+use crate::proto_echo::EchoConn;
+
+/// Capacity of a pooled buffer.
+const BUF_SIZE: usize = 16 * 1024;
+/// Buffers larger than this (an echo's) are freed instead of pooled.
+const POOLED_MAX: usize = 64 * 1024;
+/// Buffers a thread keeps for reuse.
+const POOL_LEN: usize = 256;
+/// How long a refused connection's remaining input is drained before closing.
+const LINGER: Duration = Duration::from_secs(1);
+
+thread_local! {
+    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    static DATE: RefCell<(DateCache, Option<Instant>)> =
+        RefCell::new((DateCache::new(SystemTime::now()), None));
+}
+
+/// A buffer from this thread's pool (empty, with room for [`BUF_SIZE`] bytes).
+fn take_buf() -> Vec<u8> {
+    POOL.with(|p| p.borrow_mut().pop())
+        .unwrap_or_else(|| Vec::with_capacity(BUF_SIZE))
+}
+
+/// Gives `buf` back to this thread's pool (or frees it).
+fn give_buf(buf: &mut Vec<u8>) {
+    let mut buf = std::mem::take(buf);
+    if buf.capacity() <= POOLED_MAX {
+        buf.clear();
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < POOL_LEN {
+                p.push(buf);
+            }
+        });
+    }
+}
+
+/// Runs `f` with this thread's `Date` value, refreshed at most twice a second.
+fn with_date<R>(now: Instant, f: impl FnOnce(&DateCache) -> R) -> R {
+    DATE.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.1.is_none_or(|at| now >= at) {
+            d.0.update(SystemTime::now());
+            d.1 = Some(now + Duration::from_millis(500));
+        }
+        f(&d.0)
+    })
+}
+
+/// A server started by [`spawn`].
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the runtime (open connections are dropped).
+    pub fn close(mut self) {
+        self.stop_runtime();
+    }
+
+    fn stop_runtime(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop_runtime();
+    }
+}
+
+/// A runtime: current-thread for `threads == 1`, else multi-thread with that many workers.
+///
+/// # Errors
+///
+/// When the runtime cannot start.
+pub fn runtime(threads: usize) -> io::Result<tokio::runtime::Runtime> {
+    if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    }
+}
+
+/// Serves the echo service on `addr` on a runtime of its own (see [`runtime`]), on a new
+/// thread.
+///
+/// # Errors
+///
+/// When the runtime cannot start or `addr` cannot be bound.
+pub fn spawn(addr: SocketAddr, threads: usize, config: Config) -> io::Result<Running> {
+    let rt = runtime(threads)?;
+    let listener = rt.block_on(TcpListener::bind(addr))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name("tokio-server".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                tokio::select! {
+                    () = serve(listener, config) => {}
+                    _ = rx => {}
+                }
+            });
+        })?;
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// Accepts forever, a task per connection.
+pub async fn serve(listener: TcpListener, config: Config) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _peer)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    if let Err(e) = connection(stream, config).await {
+                        log::debug!("connection ended: {e}");
+                    }
+                });
+            }
+            Err(e) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                log::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// One connection, from accept to close.
+async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
+    let mut echo = EchoConn::new(config, Instant::now());
+    // Bytes read and not yet consumed (no buffer while there are none).
+    let mut input: Vec<u8> = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
+    let timer = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(timer);
+    // The deadline the timer is set to; `None`: not armed.
+    let mut armed: Option<Instant> = None;
+    loop {
+        if !out.is_empty() {
+            write_all(&stream, &out).await?;
+        }
+        if out.capacity() > 0 {
+            give_buf(&mut out);
+        }
+        if echo.is_closed() {
+            break;
+        }
+        let deadline = echo.deadline();
+        if let Some(at) = deadline {
+            if armed.is_none_or(|a| at < a) {
+                timer.as_mut().reset(at.into());
+                armed = Some(at);
+            }
+        }
+        tokio::select! {
+            biased;
+            ready = stream.readable() => {
+                ready?;
+                if input.capacity() == 0 {
+                    input = take_buf();
+                } else if input.capacity() - input.len() < BUF_SIZE / 4 {
+                    input.reserve(BUF_SIZE);
+                }
+                match stream.try_read_buf(&mut input) {
+                    Ok(0) => {
+                        out = take_buf();
+                        with_date(Instant::now(), |date| echo.on_eof(Instant::now(), &mut out, date));
+                    }
+                    Ok(_) => {
+                        out = take_buf();
+                        let now = Instant::now();
+                        let used = with_date(now, |date| echo.on_input(now, &input, &mut out, date));
+                        input.drain(..used);
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
+                if input.is_empty() {
+                    give_buf(&mut input);
+                }
+            }
+            () = &mut timer, if armed.is_some() => {
+                armed = None;
+                let now = Instant::now();
+                if deadline.is_some_and(|at| now >= at) {
+                    out = take_buf();
+                    with_date(now, |date| echo.on_timeout(now, &mut out, date));
+                }
+            }
+        }
+    }
+    if echo.wants_linger() {
+        linger(&mut stream).await;
+    }
+    Ok(())
+}
+
+/// Writes all of `buf`, failing when the peer takes nothing for [`DEFAULT_SEND_TIMEOUT`]
+/// (the first attempt needs no timer).
+async fn write_all(stream: &TcpStream, buf: &[u8]) -> io::Result<()> {
+    let mut pos = 0;
+    while pos < buf.len() {
+        match stream.try_write(&buf[pos..]) {
+            Ok(n) => pos += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                tokio::time::timeout(DEFAULT_SEND_TIMEOUT, stream.writable())
+                    .await
+                    .map_err(|_| io::Error::new(ErrorKind::TimedOut, "send timeout"))??;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Ends our side and reads what the peer still sends for a moment, so that a refused
+/// client reads our answer instead of a reset.
+async fn linger(stream: &mut TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let _ = stream.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(LINGER, async {
+        while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
