@@ -2,6 +2,8 @@
 # Resident memory held per idle keep-alive connection by a server example.
 #   bench/idle-mem.sh [N=10000] [EXAMPLE=hello] [EXTRA ARGS...]
 # e.g. bench/idle-mem.sh 10000 sync_hello --threads 8 --keep-alive 120
+# A peer's server instead of an example: EXAMPLE as a command with {port} in it, e.g.
+#   bench/idle-mem.sh 10000 '../shared/peers/target/release/hyper-ct {port}'
 # After measuring, every idle connection sends a second request: all must be answered.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,9 +12,13 @@ EXAMPLE=${2:-hello}
 shift 2 2>/dev/null || shift $#
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 cargo build --release -q --bin idleconns
-(cd .. && cargo build --release -q -p examples --example "$EXAMPLE")
 PORT=$((20000 + RANDOM % 20000))
-"../target/release/examples/$EXAMPLE" --addr 127.0.0.1:$PORT "$@" >/dev/null &
+if [[ $EXAMPLE == *"{port}"* ]]; then
+  ${EXAMPLE//\{port\}/$PORT} >/dev/null &
+else
+  (cd .. && cargo build --release -q -p examples --example "$EXAMPLE")
+  "../target/release/examples/$EXAMPLE" --addr 127.0.0.1:$PORT "$@" >/dev/null &
+fi
 SRV=$!
 trap 'kill $SRV $CLI 2>/dev/null || true' EXIT
 sleep 0.5

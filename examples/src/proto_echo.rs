@@ -14,9 +14,38 @@
 
 use std::time::Instant;
 
-use hyper_proto::{BodyKind, BodyLength, Config, Conn, DateCache, Next, Server, StatusCode};
+use hyper_proto::{
+    BodyKind, BodyLength, Config, Conn, DateCache, HeaderList, Next, Server, StatusCode,
+};
 
 use crate::echo::{Route, READ_AHEAD_MAX};
+
+thread_local! {
+    /// The fields of the canned answers, validated once per thread instead of per answer:
+    /// `Content-Type: text/plain`, then the same with each `Allow` value the routes use.
+    static FIELDS: Vec<(Option<&'static str>, HeaderList)> = [None, Some("GET, HEAD"), Some("POST")]
+        .into_iter()
+        .map(|allow| {
+            let mut list = HeaderList::new();
+            let _ = list.append("content-type", b"text/plain");
+            if let Some(allow) = allow {
+                let _ = list.append("allow", allow.as_bytes());
+            }
+            (allow, list)
+        })
+        .collect();
+}
+
+/// Runs `f` with the fields of a canned answer with this `Allow` value.
+fn with_fields<R>(allow: Option<&'static str>, f: impl FnOnce(&HeaderList) -> R) -> R {
+    FIELDS.with(|lists| {
+        let list = lists
+            .iter()
+            .find(|(a, _)| *a == allow)
+            .map_or(&lists[0].1, |(_, l)| l);
+        f(list)
+    })
+}
 
 /// One server connection of the echo service, sans-IO.
 #[derive(Debug)]
@@ -188,21 +217,11 @@ impl EchoConn {
     /// The request has been read in full: finish the answer and the exchange.
     fn on_body_end(&mut self, now: Instant, out: &mut Vec<u8>, date: &DateCache) {
         if let Some(canned) = self.route.canned() {
-            let allow = canned.allow.unwrap_or_default().as_bytes();
-            let fields = [
-                (&b"content-type"[..], &b"text/plain"[..]),
-                (b"allow", allow),
-            ];
-            let n = if canned.allow.is_some() { 2 } else { 1 };
             let kind = BodyKind::Length(canned.body.len() as u64);
-            let head = self.conn.send_response_head(
-                now,
-                canned.status,
-                fields.into_iter().take(n),
-                kind,
-                Some(date),
-                out,
-            );
+            let head = with_fields(canned.allow, |fields| {
+                self.conn
+                    .send_response_head_list(now, canned.status, fields, kind, Some(date), out)
+            });
             if head.is_ok() {
                 let _ = self.conn.send_body(canned.body, out);
             }

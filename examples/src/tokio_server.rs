@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use hyper_proto::{Config, DateCache, DEFAULT_SEND_TIMEOUT};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, Interest};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
@@ -209,7 +209,7 @@ async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
                 } else if input.capacity() - input.len() < BUF_SIZE / 4 {
                     input.reserve(BUF_SIZE);
                 }
-                match stream.try_read_buf(&mut input) {
+                match read_drained(&stream, &mut input) {
                     Ok(0) => {
                         out = take_buf();
                         with_date(Instant::now(), |date| echo.on_eof(Instant::now(), &mut out, date));
@@ -243,6 +243,27 @@ async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
     Ok(())
 }
 
+/// Reads once into the spare room of `input`. A read that did not fill the room drained
+/// the socket: tokio is told so (its readiness is cleared, as its own `poll_read` does), so
+/// the next wait goes straight to the reactor instead of trying a read that would fail with
+/// `EAGAIN`: one system call saved per keep-alive request.
+fn read_drained(stream: &TcpStream, input: &mut Vec<u8>) -> io::Result<usize> {
+    let room = input.capacity() - input.len();
+    let mut got = 0;
+    let r = stream.try_io(Interest::READABLE, || {
+        got = stream.try_read_buf(input)?;
+        if got > 0 && got < room {
+            Err(ErrorKind::WouldBlock.into())
+        } else {
+            Ok(())
+        }
+    });
+    match r {
+        Err(e) if e.kind() == ErrorKind::WouldBlock && got > 0 => Ok(got),
+        r => r.map(|()| got),
+    }
+}
+
 /// Writes all of `buf`, failing when the peer takes nothing for [`DEFAULT_SEND_TIMEOUT`]
 /// (the first attempt needs no timer).
 async fn write_all(stream: &TcpStream, buf: &[u8]) -> io::Result<()> {
@@ -266,13 +287,17 @@ async fn write_all(stream: &TcpStream, buf: &[u8]) -> io::Result<()> {
 async fn linger(stream: &mut TcpStream) {
     use tokio::io::AsyncWriteExt;
     let _ = stream.shutdown().await;
-    let mut sink = [0u8; 4096];
+    // A pooled buffer: an array here would be part of every connection's future.
+    let mut sink = take_buf();
     let _ = tokio::time::timeout(LINGER, async {
-        while let Ok(n) = stream.read(&mut sink).await {
-            if n == 0 {
-                break;
+        loop {
+            sink.clear();
+            match stream.read_buf(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
             }
         }
     })
     .await;
+    give_buf(&mut sink);
 }

@@ -4,9 +4,12 @@
 //! thread; counts every allocation in the process while the client sends requests after a
 //! warm-up. Prints `allocs_per_request=<n>` for one connection, then for 16 connections
 //! with 16 pipelined requests each. With `sync`, the server is hypersync's, running the
-//! `sync_hello` handler (a 0.10-style `handle(req, res)` on 8 worker threads).
+//! `sync_hello` handler (a 0.10-style `handle(req, res)` on 8 worker threads). With `std`
+//! or `tokio`, the server is the `std_server` or `tokio_server` example's (hyper-proto
+//! driven by blocking `std::net`, or by tokio's current-thread runtime), answering `GET /`
+//! with the echo service's index text.
 //!
-//! `cargo run --release --bin allocs [REQUESTS] [sync]`
+//! `cargo run --release --bin allocs [REQUESTS] [sync|std|tokio]`
 
 #![allow(unsafe_code, reason = "a counting GlobalAlloc forwarding to System")]
 
@@ -46,11 +49,9 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
-const BODY: &[u8] = b"Hello, World!";
-
 /// Sends `n` requests per connection in batches of `depth`, reading every response; no
 /// allocation (fixed buffers, responses counted by their body text).
-fn drive(conns: &mut [TcpStream], n: usize, depth: usize) {
+fn drive(conns: &mut [TcpStream], n: usize, depth: usize, body: &[u8]) {
     let batch: Vec<u8> = REQUEST.repeat(depth);
     let mut buf = [0u8; 64 * 1024];
     let mut sent = 0;
@@ -67,17 +68,17 @@ fn drive(conns: &mut [TcpStream], n: usize, depth: usize) {
                 let end = carry + got;
                 let mut i = 0;
                 let mut last = 0;
-                while i + BODY.len() <= end {
-                    if &buf[i..i + BODY.len()] == BODY {
+                while i + body.len() <= end {
+                    if &buf[i..i + body.len()] == body {
                         seen += 1;
-                        i += BODY.len();
+                        i += body.len();
                         last = i;
                     } else {
                         i += 1;
                     }
                 }
                 // Keep a possibly cut-off body for the next read.
-                let keep = end - last.max(end.saturating_sub(BODY.len() - 1));
+                let keep = end - last.max(end.saturating_sub(body.len() - 1));
                 buf.copy_within(end - keep..end, 0);
                 carry = keep;
             }
@@ -91,8 +92,20 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let sync = std::env::args().nth(2).as_deref() == Some("sync");
-    let (addr, stop): (std::net::SocketAddr, Box<dyn FnOnce()>) = if sync {
+    let mode = std::env::args().nth(2).unwrap_or_default();
+    // The end of each response's body, to count responses by.
+    let mut body: &[u8] = b"Hello, World!";
+    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let config = hyper_proto::Config::default();
+    let (addr, stop): (std::net::SocketAddr, Box<dyn FnOnce()>) = if mode == "std" {
+        body = b"POST /echo\n";
+        let s = examples::std_server::spawn(any, config).unwrap();
+        (s.addr(), Box::new(move || s.close()))
+    } else if mode == "tokio" {
+        body = b"POST /echo\n";
+        let s = examples::tokio_server::spawn(any, 1, config).unwrap();
+        (s.addr(), Box::new(move || s.close()))
+    } else if mode == "sync" {
         let mut l = hypersync::Server::http("127.0.0.1:0")
             .unwrap()
             .handle_threads(sync_hello, 8)
@@ -112,10 +125,10 @@ fn main() {
         for s in &streams {
             s.set_nodelay(true).unwrap();
         }
-        drive(&mut streams, 2_000, depth); // warm-up: buffers pooled, tables grown
+        drive(&mut streams, 2_000, depth, body); // warm-up: buffers pooled, tables grown
         ALLOCS.store(0, Ordering::SeqCst);
         ON.store(true, Ordering::SeqCst);
-        drive(&mut streams, n, depth);
+        drive(&mut streams, n, depth, body);
         ON.store(false, Ordering::SeqCst);
         let total = ALLOCS.load(Ordering::SeqCst);
         let requests = (n.div_ceil(depth) * depth * conns) as f64;
