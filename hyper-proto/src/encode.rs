@@ -238,6 +238,15 @@ impl Encoder {
     ///
     /// As [`Encoder::frame`]; nothing is appended on error.
     pub fn encode(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), UserError> {
+        if let (false, Kind::Length(remaining)) = (self.finished, &mut self.kind) {
+            // The common case without a frame to build: a sized body is its bytes.
+            if data.len() as u64 > *remaining {
+                return Err(UserError::BodyTooLong);
+            }
+            *remaining -= data.len() as u64;
+            out.extend_from_slice(data);
+            return Ok(());
+        }
         let frame = self.frame(data.len())?;
         if frame.writes_data() {
             out.extend_from_slice(frame.prefix());

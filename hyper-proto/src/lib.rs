@@ -16,6 +16,10 @@
 //!  automatic 100 / 4xx answers ─▶ Conn::poll_transmit ┘
 //! ```
 //!
+//! **Writing a driver** (a socket loop under std, tokio or anything else): the guide
+//! [`driving`] has the whole loop for each role, every convention where it applies, and a
+//! complete blocking server and client.
+//!
 //! Key types: [`Conn`] (the per-connection state machine, [`Server`] or [`Client`] role),
 //! [`RequestParser`] / [`ResponseParser`] (heads, with the RFC 9112 rules httparse leaves to
 //! us), [`Decoder`] / [`Encoder`] (body framing), [`encode_response_head`] /
@@ -51,6 +55,7 @@
 mod conn;
 mod date;
 mod decode;
+pub mod driving;
 mod encode;
 mod error;
 mod fast_head;
