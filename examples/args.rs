@@ -23,13 +23,21 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    /// The value of the example's own flag `name` (`"--keep-alive"`), if given.
+    /// The (first) value of the example's own flag `name` (`"--keep-alive"`), if given.
     #[allow(dead_code, reason = "only the examples with flags of their own use it")]
     pub(crate) fn flag(&self, name: &str) -> Option<&str> {
+        self.flag_values(name).into_iter().next()
+    }
+
+    /// All values of the example's own flag `name` (`"--tls"`: the certificate and the
+    /// key), empty if not given.
+    #[allow(dead_code, reason = "only the examples with flags of their own use it")]
+    pub(crate) fn flag_values(&self, name: &str) -> Vec<&str> {
         self.extra
             .iter()
-            .find(|(n, _)| n == name)
+            .filter(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The value of `r`, or a one-line message naming `what` failed and exit status 1.
@@ -42,14 +50,28 @@ impl Args {
 }
 
 /// Parses the command line of example `name`, whose positional arguments are described by
-/// `positional` (for the usage line) and whose own flags taking a value are `flags`. Exits
-/// with status 2 and a usage line on anything malformed or unknown, 0 after `--help`.
+/// `positional` (for the usage line) and whose own flags are `flags`: a name, then the names
+/// of its values (`"--tls CERT KEY"`; a bare `"--keep-alive"` takes one value). Exits with
+/// status 2 and a usage line on anything malformed or unknown, 0 after `--help`.
 pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Args {
     // `RUST_LOG=debug` shows every connection and exchange, `warn` the failures.
     env_logger::init();
     let mut usage = format!("usage: {name} [--addr HOST:PORT] [--threads N]");
+    // (name, how many values)
+    let specs: Vec<(&str, usize)> = flags
+        .iter()
+        .map(|f| {
+            let mut words = f.split_whitespace();
+            let name = words.next().unwrap_or_default();
+            (name, words.count().max(1))
+        })
+        .collect();
     for f in flags {
-        usage.push_str(&format!(" [{f} VALUE]"));
+        if f.contains(' ') {
+            usage.push_str(&format!(" [{f}]"));
+        } else {
+            usage.push_str(&format!(" [{f} VALUE]"));
+        }
     }
     if !positional.is_empty() {
         usage.push(' ');
@@ -92,10 +114,16 @@ pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Arg
                 println!("{usage}");
                 std::process::exit(0);
             }
-            f if flags.contains(&f) => match it.next() {
-                Some(v) => args.extra.push((a.clone(), v)),
-                None => die(format!("{f} wants a value")),
-            },
+            f if specs.iter().any(|(n, _)| *n == f) => {
+                let want = specs.iter().find(|(n, _)| *n == f).map_or(1, |(_, k)| *k);
+                for _ in 0..want {
+                    match it.next() {
+                        Some(v) => args.extra.push((a.clone(), v)),
+                        None if want == 1 => die(format!("{f} wants a value")),
+                        None => die(format!("{f} wants {want} values")),
+                    }
+                }
+            }
             f if f.starts_with('-') => die(format!("unknown option {f:?}")),
             _ => args.rest.push(a),
         }

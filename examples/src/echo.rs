@@ -12,7 +12,7 @@ use std::io::{ErrorKind, Read, Write};
 
 use hyper_server::BodyLength;
 use hyper_server::{
-    Decoder, Encoder, Handler, Method, Next, Request, Response, StatusCode, TcpStream,
+    Decoder, Encoder, Handler, Method, Next, Request, Response, StatusCode, Transport,
 };
 
 const INDEX: &[u8] = b"echo server: POST /echo\n";
@@ -142,7 +142,8 @@ impl Echo {
     }
 }
 
-impl Handler<TcpStream> for Echo {
+/// Over any transport: plain TCP, or TLS.
+impl<T: Transport> Handler<T> for Echo {
     fn on_request(&mut self, req: Request<'_>) -> Next {
         self.route = Route::of(req.method(), req.path(), req.body());
         match self.route {
@@ -156,7 +157,7 @@ impl Handler<TcpStream> for Echo {
         }
     }
 
-    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
+    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, T>) -> Next {
         if !matches!(self.route, Route::Echo(_)) {
             return crate::drop_body(decoder);
         }
@@ -211,7 +212,7 @@ impl Handler<TcpStream> for Echo {
         Next::write()
     }
 
-    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
+    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, T>) -> Next {
         while self.pos < self.buf.len() {
             match encoder.write(&self.buf[self.pos..]) {
                 Ok(n) => self.pos += n,

@@ -2,7 +2,7 @@
 
 use std::io::{ErrorKind, Write};
 
-use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, TcpStream};
+use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, Transport};
 
 const BODY: &[u8] = b"Hello, World!";
 
@@ -19,7 +19,8 @@ impl Hello {
     }
 }
 
-impl Handler<TcpStream> for Hello {
+/// Over any transport: plain TCP, or TLS.
+impl<T: Transport> Handler<T> for Hello {
     fn on_request(&mut self, req: Request<'_>) -> Next {
         if req.has_body() {
             Next::read()
@@ -28,7 +29,7 @@ impl Handler<TcpStream> for Hello {
         }
     }
 
-    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
+    fn on_request_readable(&mut self, decoder: &mut Decoder<'_, '_, T>) -> Next {
         crate::drop_body(decoder)
     }
 
@@ -38,7 +39,7 @@ impl Handler<TcpStream> for Hello {
         Next::write()
     }
 
-    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
+    fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, T>) -> Next {
         while self.written < BODY.len() {
             match encoder.write(&BODY[self.written..]) {
                 Ok(n) => self.written += n,

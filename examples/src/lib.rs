@@ -37,8 +37,8 @@ pub fn is_standard_method(method: &hyper_server::Method) -> bool {
 /// Reads and drops the request body as far as it has arrived: `Next::write()` once it has
 /// ended (the answer can go), `Next::read()` while more is to come, `Next::remove()` on a
 /// broken body. Handlers that do not want a body call it so the connection stays usable.
-pub fn drop_body(
-    decoder: &mut hyper_server::Decoder<'_, '_, hyper_server::TcpStream>,
+pub fn drop_body<T: hyper_server::Transport>(
+    decoder: &mut hyper_server::Decoder<'_, '_, T>,
 ) -> hyper_server::Next {
     use hyper_server::Next;
     use std::io::{ErrorKind, Read};

@@ -219,7 +219,7 @@ pub(crate) fn flush<T: Write>(
     write_ready: &mut bool,
 ) -> io::Result<bool> {
     let Some(buf) = wbuf.as_mut() else {
-        return Ok(true);
+        return flush_transport(t, write_ready);
     };
     let mut off = 0;
     let result = loop {
@@ -238,5 +238,21 @@ pub(crate) fn flush<T: Write>(
         }
     };
     buf.drain(..off);
-    result
+    match result {
+        Ok(true) => flush_transport(t, write_ready),
+        r => r,
+    }
+}
+
+/// Flushes what the transport itself holds (a TLS session's records; nothing for a plain
+/// socket). Returns whether everything went.
+fn flush_transport<T: Write>(t: &mut T, write_ready: &mut bool) -> io::Result<bool> {
+    match t.flush() {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            *write_ready = false;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
 }

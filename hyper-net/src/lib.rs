@@ -35,6 +35,8 @@ mod io;
 mod resolve;
 mod threads;
 mod timer;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod token;
 mod transport;
 
@@ -51,3 +53,8 @@ pub use transport::{Blocked, Transport};
 
 /// Re-exported so drivers name the same types.
 pub use mio::net::TcpStream;
+
+/// The rustls crate the [`tls`] transport is built on, so that its users configure the
+/// same version (feature `tls`).
+#[cfg(feature = "tls")]
+pub use rustls;

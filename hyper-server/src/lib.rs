@@ -90,5 +90,12 @@ pub use hyper_proto::{BodyLength, Headers, InvalidHeader, Limits, Next, Outgoing
 pub use response::Response;
 pub use server::{Listening, Server};
 
+/// HTTPS (feature `tls`): the rustls transport, a PEM loader, and `rustls` itself.
+#[cfg(feature = "tls")]
+pub mod tls {
+    pub use hyper_net::rustls;
+    pub use hyper_net::tls::{server_config_from_pem, TlsStream, MAX_PENDING_TLS};
+}
+
 /// Status codes and other vocabulary, from the `http` crate.
 pub use http::{Method, StatusCode, Version};

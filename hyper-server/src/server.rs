@@ -192,6 +192,62 @@ impl Server {
     }
 }
 
+#[cfg(feature = "tls")]
+impl Server {
+    /// Like [`Server::handle`], over TLS: every accepted socket becomes a
+    /// [`TlsStream`](hyper_net::tls::TlsStream) with `config` (see
+    /// [`server_config_from_pem`](hyper_net::tls::server_config_from_pem) for one made from
+    /// PEM files). The handshake runs as the connection is read, within the head-read
+    /// timeout; handlers see decrypted bytes (feature `tls`).
+    ///
+    /// # Errors
+    ///
+    /// Binding a listener or starting a loop failed.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::io::Write;
+    /// use hyper_server::tls::{server_config_from_pem, TlsStream};
+    /// use hyper_server::{Decoder, Encoder, Handler, Next, Request, Response, Server};
+    ///
+    /// struct Hi;
+    ///
+    /// impl Handler<TlsStream> for Hi {
+    ///     fn on_request(&mut self, _: Request<'_>) -> Next { Next::write() }
+    ///     fn on_request_readable(&mut self, _: &mut Decoder<'_, '_, TlsStream>) -> Next { Next::write() }
+    ///     fn on_response(&mut self, res: &mut Response) -> Next {
+    ///         res.set_content_length(3);
+    ///         Next::write()
+    ///     }
+    ///     fn on_response_writable(&mut self, enc: &mut Encoder<'_, '_, TlsStream>) -> Next {
+    ///         match enc.write(b"hi\n") {
+    ///             Ok(3) => Next::end(),
+    ///             _ => Next::remove(), // (a real handler keeps its place and retries)
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let config = server_config_from_pem(&std::fs::read("cert.pem")?, &std::fs::read("key.pem")?)?;
+    /// let server = Server::http("127.0.0.1:3443")?.handle_tls(config, |_ctrl| Hi)?;
+    /// server.wait()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn handle_tls<F>(
+        self,
+        config: std::sync::Arc<hyper_net::rustls::ServerConfig>,
+        factory: F,
+    ) -> io::Result<Listening>
+    where
+        F: HandlerFactory<hyper_net::tls::TlsStream> + Clone + Send + 'static,
+    {
+        self.handle_transport(
+            move |sock| hyper_net::tls::TlsStream::accept(sock, config.clone()),
+            factory,
+        )
+    }
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct Listening {

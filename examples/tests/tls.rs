@@ -1,0 +1,207 @@
+//! HTTPS: the `hello` and `echo` handlers behind `Server::handle_tls`, driven by real TLS
+//! clients (curl with `--cacert`, python's `ssl`), with a certificate generated for each
+//! run (rcgen). Loopback only.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use examples::{echo::Echo, hello::Hello};
+use hyper_server::tls::server_config_from_pem;
+use hyper_server::{Listening, Server};
+
+mod common;
+use common::{run, sha256, stdout, temp_file};
+
+/// A fresh self-signed certificate for `localhost` and 127.0.0.1, written as PEM files
+/// into a temp dir: (dir, cert path, key path, cert PEM, key PEM).
+fn certificate(name: &str) -> (PathBuf, PathBuf, PathBuf, String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let cert = params.self_signed(&key).unwrap();
+    let dir = std::env::temp_dir().join(format!("hyper-next-tls-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_pem, key_pem) = (cert.pem(), key.serialize_pem());
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, &cert_pem).unwrap();
+    std::fs::write(&key_path, &key_pem).unwrap();
+    (dir, cert_path, key_path, cert_pem, key_pem)
+}
+
+fn https<H>(cert: &str, key: &str, server: Server, handler: fn() -> H) -> Listening
+where
+    H: hyper_server::Handler<hyper_server::tls::TlsStream> + 'static,
+{
+    let config = server_config_from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+    server.handle_tls(config, move |_| handler()).unwrap()
+}
+
+/// curl's arguments to reach `addr` as `https://localhost:PORT` trusting `cert`.
+fn curl_args(addr: SocketAddr, cert: &std::path::Path) -> Vec<String> {
+    vec![
+        "-sS".into(),
+        "--max-time".into(),
+        "30".into(),
+        "--cacert".into(),
+        cert.to_str().unwrap().into(),
+        "--resolve".into(),
+        format!("localhost:{}:127.0.0.1", addr.port()),
+    ]
+}
+
+#[test]
+fn curl_over_tls_keep_alive_alpn_and_verification() {
+    let (dir, cert, _key, cert_pem, key_pem) = certificate("curl");
+    let srv = https(
+        &cert_pem,
+        &key_pem,
+        Server::http("127.0.0.1:0").unwrap(),
+        Hello::new,
+    );
+    let url = format!("https://localhost:{}/", srv.addr().port());
+    let mut args = curl_args(srv.addr(), &cert);
+    args.extend(["-v".into(), url.clone(), format!("{url}again")]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run("curl", &args);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello, World!Hello, World!"
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("ALPN: server accepted http/1.1"), "{log}");
+    assert!(log.contains("Re-using existing connection"), "{log}");
+    // Without the certificate trusted, curl refuses the server (verification is real).
+    let refused = std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--resolve"])
+        .arg(format!("localhost:{}:127.0.0.1", srv.addr().port()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    // A plain-HTTP client on the TLS port is closed; the server goes on serving.
+    let plain = std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "10"])
+        .arg(format!("http://127.0.0.1:{}/", srv.addr().port()))
+        .output()
+        .unwrap();
+    assert!(!plain.status.success());
+    let args = curl_args(srv.addr(), &cert);
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.push(&url);
+    assert_eq!(stdout("curl", &args), "Hello, World!");
+    srv.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn echo_over_tls_byte_exact_both_directions() {
+    let (dir, cert, _key, cert_pem, key_pem) = certificate("echo");
+    let srv = https(
+        &cert_pem,
+        &key_pem,
+        Server::http("127.0.0.1:0").unwrap(),
+        Echo::new,
+    );
+    let url = format!("https://localhost:{}/echo", srv.addr().port());
+    let (up_dir, file) = temp_file("tls-up.bin", 30 << 20);
+    let want = sha256(file.to_str().unwrap());
+    let data = format!("@{}", file.display());
+    for (name, extra) in [
+        ("len", None),
+        ("chunked", Some("Transfer-Encoding: chunked")),
+    ] {
+        let out = up_dir.join(format!("back-{name}.bin"));
+        let mut args = curl_args(srv.addr(), &cert);
+        args.extend(["--data-binary".into(), data.clone()]);
+        if let Some(h) = extra {
+            args.extend(["-H".into(), h.into()]);
+        }
+        args.extend(["-o".into(), out.to_str().unwrap().into(), url.clone()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run("curl", &args);
+        assert_eq!(sha256(out.to_str().unwrap()), want, "{name}");
+    }
+    // python's ssl: keep-alive over one TLS connection, then a half-duplex 20 MiB echo
+    // (the whole body sent before the answer is read).
+    let script = r#"
+import http.client, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[3])
+c = http.client.HTTPSConnection("localhost", int(sys.argv[2]), context=ctx, timeout=30)
+sock = None
+for i in range(10):
+    body = ("x" * i * 1000).encode()
+    c.request("POST", "/echo", body=body)
+    r = c.getresponse()
+    assert r.status == 200 and r.read() == body
+    if sock is None:
+        sock = c.sock
+    assert c.sock is sock, "connection was not reused"
+big = bytes((i * 7 + i // 4096) % 251 for i in range(20 * 1024 * 1024))
+c.request("POST", "/echo", body=big)
+r = c.getresponse()
+assert r.status == 200 and r.read() == big
+print("ok", c.sock.version())
+"#;
+    let out = stdout(
+        "python3",
+        &[
+            "-c",
+            script,
+            "127.0.0.1",
+            &srv.addr().port().to_string(),
+            cert.to_str().unwrap(),
+        ],
+    );
+    assert!(out.starts_with("ok TLSv1.3"), "{out}");
+    srv.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_dir_all(up_dir).unwrap();
+}
+
+/// A client that opens a connection and never completes its handshake is closed by the
+/// head-read timeout, like one that never sends a head; one that sends garbage instead of
+/// a ClientHello is closed at once.
+#[test]
+fn stalled_and_broken_handshakes_are_closed() {
+    let (dir, _cert, _key, cert_pem, key_pem) = certificate("stall");
+    let server = Server::http("127.0.0.1:0")
+        .unwrap()
+        .header_read_timeout(Some(Duration::from_millis(300)));
+    let srv = https(&cert_pem, &key_pem, server, Hello::new);
+    let mut silent = TcpStream::connect(srv.addr()).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let t0 = Instant::now();
+    let mut buf = [0u8; 64];
+    let n = silent.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "a silent connection gets no bytes, only a close");
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    let mut junk = TcpStream::connect(srv.addr()).unwrap();
+    junk.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    junk.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let t0 = Instant::now();
+    let mut back = Vec::new();
+    let _ = junk.read_to_end(&mut back);
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "garbage held {:?}",
+        t0.elapsed()
+    );
+    assert!(
+        !back.starts_with(b"HTTP/"),
+        "answered in plain text: {back:?}"
+    );
+    srv.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,284 @@
+//! [`TlsStream`]: a rustls session over a non-blocking mio socket, driven by the loop like
+//! a plain socket (feature `tls`).
+//!
+//! # Theory of operation
+//!
+//! The session sits between the loop's buffers and the socket:
+//!
+//! ```text
+//!   Io::read  ─▶ TlsStream::read  ─▶ plaintext rustls already decrypted, else
+//!                                    read_tls(socket) + process_new_packets, and again
+//!   Io::write ─▶ TlsStream::write ─▶ rustls encrypts into its send buffer ─▶ write_tls(socket)
+//!   loop flush ─▶ TlsStream::flush ─▶ write_tls until the send buffer is empty or the
+//!                                     socket would block
+//! ```
+//!
+//! The handshake needs no step of its own: the first reads run it (a read answers with
+//! `WouldBlock` until application data arrives, writing the handshake's replies on the
+//! way), and the deadline the driver already has for the request head covers it, so a
+//! client that never finishes its handshake is closed like one that never sends a head.
+//! [`Transport::blocked`] tells the loop when the session itself needs the socket: bytes of
+//! its own still to send ([`Blocked::Write`]), or handshake bytes to receive
+//! ([`Blocked::Read`]). Reads are never skipped on a short read, since rustls may hold
+//! decrypted bytes the socket's readiness knows nothing of.
+//!
+//! Writes back off (`WouldBlock`) once [`MAX_PENDING_TLS`] bytes wait in the session for
+//! the socket, so a peer that does not read holds a bounded amount of memory.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+
+use mio::event::Source;
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
+
+use crate::transport::{Blocked, Transport};
+
+/// Bytes a session holds for the socket (encrypted records, and plaintext written before
+/// the handshake ended) before its writes say `WouldBlock`.
+pub const MAX_PENDING_TLS: usize = 64 * 1024;
+
+/// A TLS session (server or client side) over a mio socket: a [`Transport`].
+pub struct TlsStream {
+    sock: TcpStream,
+    tls: Connection,
+    /// The socket reported its end.
+    eof: bool,
+}
+
+impl std::fmt::Debug for TlsStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsStream")
+            .field("sock", &self.sock)
+            .field("handshaking", &self.tls.is_handshaking())
+            .field("eof", &self.eof)
+            .finish()
+    }
+}
+
+impl TlsStream {
+    /// The server side of a session on an accepted socket. The handshake runs as the loop
+    /// reads.
+    ///
+    /// # Errors
+    ///
+    /// When rustls cannot start a session with `config`.
+    pub fn accept(sock: TcpStream, config: Arc<ServerConfig>) -> io::Result<Self> {
+        let mut tls = ServerConnection::new(config).map_err(io::Error::other)?;
+        tls.set_buffer_limit(Some(MAX_PENDING_TLS));
+        Ok(Self {
+            sock,
+            tls: tls.into(),
+            eof: false,
+        })
+    }
+
+    /// The client side of a session on a (connecting) socket, for the server `name` (sent
+    /// as SNI and checked against its certificate).
+    ///
+    /// # Errors
+    ///
+    /// When rustls cannot start a session with `config`.
+    pub fn connect(
+        sock: TcpStream,
+        config: Arc<ClientConfig>,
+        name: ServerName<'static>,
+    ) -> io::Result<Self> {
+        let mut tls = ClientConnection::new(config, name).map_err(io::Error::other)?;
+        tls.set_buffer_limit(Some(MAX_PENDING_TLS));
+        Ok(Self {
+            sock,
+            tls: tls.into(),
+            eof: false,
+        })
+    }
+
+    /// Server side: the host name the client asked for (SNI), once its hello arrived.
+    pub fn server_name(&self) -> Option<&str> {
+        match &self.tls {
+            Connection::Server(s) => s.server_name(),
+            Connection::Client(_) => None,
+        }
+    }
+
+    /// The protocol agreed through ALPN, if any (`b"http/1.1"`).
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.tls.alpn_protocol()
+    }
+
+    /// Whether the handshake is still running.
+    pub fn is_handshaking(&self) -> bool {
+        self.tls.is_handshaking()
+    }
+
+    /// The socket under the session.
+    pub fn get_ref(&self) -> &TcpStream {
+        &self.sock
+    }
+
+    /// The rustls session (certificates, cipher suite, ...).
+    pub fn session(&self) -> &Connection {
+        &self.tls
+    }
+
+    /// Sends what the session holds for the socket, until it is empty or the socket would
+    /// block (`WouldBlock`).
+    fn flush_tls(&mut self) -> io::Result<()> {
+        while self.tls.wants_write() {
+            match self.tls.write_tls(&mut self.sock) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// [`TlsStream::flush_tls`], where a socket that would block is not an error.
+    fn try_flush_tls(&mut self) -> io::Result<()> {
+        match self.flush_tls() {
+            Err(e) if e.kind() != io::ErrorKind::WouldBlock => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Read for TlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.tls.reader().read(buf) {
+                Ok(n) => return Ok(n),
+                // Nothing decrypted yet: go to the socket.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // The peer closed without `close_notify`. HTTP frames its own messages
+                // (a body cut short is still caught there), and most clients end this way.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                Err(e) => return Err(e),
+            }
+            if self.eof {
+                return Ok(0);
+            }
+            // The handshake's replies first, so that the peer can go on.
+            self.try_flush_tls()?;
+            match self.tls.read_tls(&mut self.sock) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            if let Err(e) = self.tls.process_new_packets() {
+                // Send the alert rustls queued, then fail the connection.
+                let _ = self.try_flush_tls();
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+        }
+    }
+}
+
+impl Write for TlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_vectored(&[IoSlice::new(buf)])
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        let mut n = self.tls.writer().write_vectored(bufs)?;
+        if n == 0 && len > 0 {
+            // The session's buffer is full: make room, then try once more.
+            self.flush_tls()?;
+            n = self.tls.writer().write_vectored(bufs)?;
+            if n == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+        }
+        self.try_flush_tls()?;
+        Ok(n)
+    }
+
+    /// Sends the session's pending records; `WouldBlock` while some remain.
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_tls()
+    }
+}
+
+impl Source for TlsStream {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        self.sock.register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        self.sock.reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        self.sock.deregister(registry)
+    }
+}
+
+impl Transport for TlsStream {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.sock.peer_addr()
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.sock.shutdown(how)
+    }
+
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.sock.take_error()
+    }
+
+    fn blocked(&self) -> Blocked {
+        if self.tls.wants_write() {
+            Blocked::Write
+        } else if self.tls.is_handshaking() {
+            Blocked::Read
+        } else {
+            Blocked::None
+        }
+    }
+}
+
+/// A server configuration for HTTP/1.1 over TLS from PEM text: a certificate chain
+/// (leaf first) and its private key (PKCS#8, PKCS#1 or SEC1). ALPN offers `http/1.1`.
+///
+/// # Errors
+///
+/// `InvalidData` when the PEM holds no certificate or no key, or rustls refuses them.
+pub fn server_config_from_pem(cert_chain: &[u8], key: &[u8]) -> io::Result<Arc<ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        io::Error::new(io::ErrorKind::InvalidData, format!("{what}: {e}"))
+    };
+    let certs = CertificateDer::pem_slice_iter(cert_chain)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("certificate PEM", &e))?;
+    if certs.is_empty() {
+        return Err(bad("certificate PEM", &"no CERTIFICATE block"));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| bad("private key PEM", &e))?;
+    let mut config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| bad("TLS versions", &e))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| bad("certificate and key", &e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
