@@ -9,7 +9,10 @@
 //! driven by blocking `std::net`, or by tokio's current-thread runtime), answering `GET /`
 //! with the echo service's index text.
 //!
-//! `cargo run --release --bin allocs [REQUESTS] [sync|std|tokio]`
+//! With `tls`, the `hello` handler over `Server::handle_tls` (a rustls client drives it; its
+//! thread's allocations are not counted).
+//!
+//! `cargo run --release --bin allocs [REQUESTS] [sync|std|tokio|tls]`
 
 #![allow(unsafe_code, reason = "a counting GlobalAlloc forwarding to System")]
 
@@ -17,16 +20,29 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hyper_server::tls::rustls;
 
 struct Counting;
 
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static ON: AtomicBool = AtomicBool::new(false);
 
+thread_local! {
+    /// Set on the client's thread: its allocations (a TLS client's records) are not the
+    /// server's and are not counted.
+    static CLIENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn counting() -> bool {
+    ON.load(Ordering::Relaxed) && !CLIENT.with(std::cell::Cell::get)
+}
+
 // SAFETY: forwards every call unchanged to `System`; the counters are plain atomics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ON.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as the caller's.
@@ -37,7 +53,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ON.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: forwarded unchanged.
@@ -51,7 +67,7 @@ static GLOBAL: Counting = Counting;
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
 /// Sends `n` requests per connection in batches of `depth`, reading every response; no
 /// allocation (fixed buffers, responses counted by their body text).
-fn drive(conns: &mut [TcpStream], n: usize, depth: usize, body: &[u8]) {
+fn drive<S: Read + Write>(conns: &mut [S], n: usize, depth: usize, body: &[u8]) {
     let batch: Vec<u8> = REQUEST.repeat(depth);
     let mut buf = [0u8; 64 * 1024];
     let mut sent = 0;
@@ -105,6 +121,13 @@ fn main() {
         body = b"POST /echo\n";
         let s = examples::tokio_server::spawn(any, 1, config).unwrap();
         (s.addr(), Box::new(move || s.close()))
+    } else if mode == "tls" {
+        let (config, _) = tls_configs();
+        let server = hyper_server::Server::http("127.0.0.1:0")
+            .unwrap()
+            .handle_tls(config, |_| examples::hello::Hello::new())
+            .unwrap();
+        (server.addr(), Box::new(move || server.close().unwrap()))
     } else if mode == "sync" {
         let mut l = hypersync::Server::http("127.0.0.1:0")
             .unwrap()
@@ -118,20 +141,29 @@ fn main() {
             .unwrap();
         (server.addr(), Box::new(move || server.close().unwrap()))
     };
+    CLIENT.with(|c| c.set(true));
     for (conns, depth) in [(1usize, 1usize), (16, 16)] {
-        let mut streams: Vec<TcpStream> = (0..conns)
+        let streams: Vec<TcpStream> = (0..conns)
             .map(|_| TcpStream::connect(addr).unwrap())
             .collect();
         for s in &streams {
             s.set_nodelay(true).unwrap();
         }
-        drive(&mut streams, 2_000, depth, body); // warm-up: buffers pooled, tables grown
-        ALLOCS.store(0, Ordering::SeqCst);
-        ON.store(true, Ordering::SeqCst);
-        drive(&mut streams, n, depth, body);
-        ON.store(false, Ordering::SeqCst);
-        let total = ALLOCS.load(Ordering::SeqCst);
-        let requests = (n.div_ceil(depth) * depth * conns) as f64;
+        let (total, requests) = if mode == "tls" {
+            let (_, client) = tls_configs();
+            let mut streams: Vec<_> = streams
+                .into_iter()
+                .map(|s| {
+                    let name = "localhost".try_into().unwrap();
+                    let conn = rustls::ClientConnection::new(client.clone(), name).unwrap();
+                    rustls::StreamOwned::new(conn, s)
+                })
+                .collect();
+            count(&mut streams, n, depth, body)
+        } else {
+            let mut streams = streams;
+            count(&mut streams, n, depth, body)
+        };
         println!(
             "connections={conns} pipeline={depth} requests={requests} allocations={total} allocs_per_request={:.4}",
             total as f64 / requests
@@ -140,9 +172,54 @@ fn main() {
     stop();
 }
 
+/// Warms `streams` up (buffers pooled, tables grown), then counts the server's allocations
+/// over `n` requests per connection: (allocations, requests).
+fn count<S: Read + Write>(streams: &mut [S], n: usize, depth: usize, body: &[u8]) -> (u64, f64) {
+    drive(streams, 2_000, depth, body);
+    ALLOCS.store(0, Ordering::SeqCst);
+    ON.store(true, Ordering::SeqCst);
+    drive(streams, n, depth, body);
+    ON.store(false, Ordering::SeqCst);
+    let requests = (n.div_ceil(depth) * depth * streams.len()) as f64;
+    (ALLOCS.load(Ordering::SeqCst), requests)
+}
+
+/// A server configuration with a certificate for `localhost` made now, and a client
+/// configuration trusting it.
+fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
+    static MADE: std::sync::OnceLock<(Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>)> =
+        std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let server = hyper_server::tls::server_config_from_pem(
+            cert.pem().as_bytes(),
+            key.serialize_pem().as_bytes(),
+        )
+        .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert.der().clone()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        (server, Arc::new(client))
+    })
+    .clone()
+}
+
 /// The `sync_hello` example's handler.
-fn sync_hello(mut req: hypersync::server::Request<'_, '_>, mut res: hypersync::server::Response<'_>) {
+fn sync_hello(
+    mut req: hypersync::server::Request<'_, '_>,
+    mut res: hypersync::server::Response<'_>,
+) {
     let _ = std::io::copy(&mut req, &mut std::io::sink());
-    res.headers_mut().set(hypersync::header::ContentType::plaintext());
+    res.headers_mut()
+        .set(hypersync::header::ContentType::plaintext());
     let _ = res.send(b"Hello, World!");
 }

@@ -69,7 +69,10 @@ fn main() {
     let threads: usize = args.next().and_then(|t| t.parse().ok()).unwrap_or(2);
     let db = Db::start(Duration::from_millis(5));
     let server = Server::http(addr.as_str())
-        .and_then(|s| s.threads(threads).handle(move |ctrl| Route::Undecided(db.clone(), ctrl)))
+        .and_then(|s| {
+            s.threads(threads)
+                .handle(move |ctrl| Route::Undecided(db.clone(), ctrl))
+        })
         .unwrap_or_else(|e| {
             eprintln!("soak-server: cannot listen on {addr}: {e}");
             std::process::exit(1)

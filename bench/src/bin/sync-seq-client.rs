@@ -26,7 +26,12 @@ fn main() {
             let mut res = client.get(&url).send().expect("request");
             body.clear();
             res.read_to_end(&mut body).expect("body");
-            assert!(res.status == hypersync::Ok && body.len() == 13, "status {} body {}", res.status, body.len());
+            assert!(
+                res.status == hypersync::Ok && body.len() == 13,
+                "status {} body {}",
+                res.status,
+                body.len()
+            );
         }
     };
     run(warmup.max(1));
