@@ -32,7 +32,7 @@ impl Handler<TcpStream> for Route {
             };
         }
         match self {
-            Route::Echo(h) => h.on_request(req),
+            Route::Echo(h) => Handler::<TcpStream>::on_request(h, req),
             Route::Wait(h) => h.on_request(req),
             Route::Undecided(..) => Next::remove(),
         }
@@ -48,7 +48,7 @@ impl Handler<TcpStream> for Route {
 
     fn on_response(&mut self, res: &mut Response) -> Next {
         match self {
-            Route::Echo(h) => h.on_response(res),
+            Route::Echo(h) => Handler::<TcpStream>::on_response(h, res),
             Route::Wait(h) => h.on_response(res),
             Route::Undecided(..) => Next::remove(),
         }
