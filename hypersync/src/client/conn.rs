@@ -3,13 +3,15 @@
 //! head and body, a read of the response).
 
 use std::io::{self, Read, Write};
-use std::mem::MaybeUninit;
 use std::net::TcpStream;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper_proto::{BodyKind, Client as ProtoClient, Config, Conn, RequestLine};
 
 use crate::header::Headers;
+
+use super::stream::Stream;
 
 use crate::readbuf::{invalid, read_body, ReadBuf, Spill, READ_CHUNK};
 
@@ -17,7 +19,7 @@ use crate::readbuf::{invalid, read_body, ReadBuf, Spill, READ_CHUNK};
 pub(crate) type Key = (String, String, u16);
 
 pub(crate) struct HttpConn {
-    pub(crate) stream: TcpStream,
+    stream: Stream,
     pub(crate) proto: Conn<ProtoClient>,
     /// Bytes read and not yet parsed.
     rbuf: ReadBuf,
@@ -31,16 +33,24 @@ pub(crate) struct HttpConn {
 }
 
 impl HttpConn {
+    /// Connects to `addr` for `key`; an `https` key gets a TLS session with `tls`, for
+    /// the key's host (SNI and the certificate's name).
     pub(crate) fn connect(
         key: Key,
         addr: (&str, u16),
         read: Option<Duration>,
         write: Option<Duration>,
+        tls: &Arc<rustls::ClientConfig>,
     ) -> io::Result<HttpConn> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(read)?;
-        stream.set_write_timeout(write)?;
+        let sock = TcpStream::connect(addr)?;
+        sock.set_nodelay(true)?;
+        sock.set_read_timeout(read)?;
+        sock.set_write_timeout(write)?;
+        let stream = if key.0 == "https" {
+            Stream::tls(sock, Arc::clone(tls), &key.1)?
+        } else {
+            Stream::Plain(sock)
+        };
         Ok(HttpConn {
             stream,
             proto: Conn::<ProtoClient>::new(Config::default(), Instant::now()),
@@ -53,17 +63,9 @@ impl HttpConn {
     }
 
     /// Whether a pooled connection still looks usable: the server has not closed it nor
-    /// sent anything unasked (one non-blocking peek).
-    pub(crate) fn is_fresh(&self) -> bool {
-        if !self.proto.can_send_request() || !self.rbuf.unparsed().is_empty() {
-            return false;
-        }
-        let mut probe = [MaybeUninit::<u8>::uninit(); 1];
-        let sock = socket2::SockRef::from(&self.stream);
-        match sock.recv_with_flags(&mut probe, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
-            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
-            Ok(_) => false,
-        }
+    /// sent anything unasked.
+    pub(crate) fn is_fresh(&mut self) -> bool {
+        self.proto.can_send_request() && self.rbuf.unparsed().is_empty() && self.stream.is_fresh()
     }
 
     pub(crate) fn set_timeouts(
@@ -71,8 +73,8 @@ impl HttpConn {
         read: Option<Duration>,
         write: Option<Duration>,
     ) -> io::Result<()> {
-        self.stream.set_read_timeout(read)?;
-        self.stream.set_write_timeout(write)
+        self.stream.sock().set_read_timeout(read)?;
+        self.stream.sock().set_write_timeout(write)
     }
 
     /// Writes a request: head and body.

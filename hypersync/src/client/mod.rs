@@ -38,6 +38,13 @@ use crate::version::HttpVersion;
 mod conn;
 pub mod pool;
 mod response;
+mod stream;
+
+/// The rustls crate `https://` runs on, so that a custom [`Client::set_tls_config`] names
+/// the same version.
+pub use rustls;
+
+pub use self::stream::{default_tls_config, tls_config_with_extra_roots};
 
 pub use self::response::{RawStatus, Response};
 
@@ -88,6 +95,7 @@ pub struct Client {
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
     proxy: Option<(String, u16)>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl fmt::Debug for Client {
@@ -124,6 +132,7 @@ impl Client {
             read_timeout: None,
             write_timeout: None,
             proxy: None,
+            tls: default_tls_config(),
         }
     }
 
@@ -137,6 +146,22 @@ impl Client {
     /// Sets the redirect policy.
     pub fn set_redirect_policy(&mut self, policy: RedirectPolicy) {
         self.redirect_policy = policy;
+    }
+
+    /// The TLS settings of `https://` requests (not in hyper 0.10, which took a TLS
+    /// connector instead): by default [`default_tls_config`], Mozilla's roots; trust a
+    /// private CA with [`tls_config_with_extra_roots`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let mut client = hypersync::Client::new();
+    /// let ca = std::fs::read("ca.pem").unwrap();
+    /// client.set_tls_config(hypersync::client::tls_config_with_extra_roots(&ca).unwrap());
+    /// let res = client.get("https://internal.example/").send().unwrap();
+    /// ```
+    pub fn set_tls_config(&mut self, config: Arc<rustls::ClientConfig>) {
+        self.tls = config;
     }
 
     /// How long a read from the server may block.
@@ -203,7 +228,14 @@ impl Client {
                     Some((ref h, p)) => (h.as_str(), p),
                     None => (host, port),
                 };
-                HttpConn::connect(key, (host, port), self.read_timeout, self.write_timeout)?
+                if key.0 == "https" && self.proxy.is_some() {
+                    return Err(Error::Io(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "https through an HTTP proxy needs a CONNECT tunnel, not built yet",
+                    )));
+                }
+                let timeouts = (self.read_timeout, self.write_timeout);
+                HttpConn::connect(key, (host, port), timeouts.0, timeouts.1, &self.tls)?
             }
         };
         Ok(conn)
@@ -221,7 +253,7 @@ impl Idle {
         let mut idle = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         let same = |c: &HttpConn| c.key.2 == port && c.key.1 == host && c.key.0 == scheme;
         while let Some(i) = idle.iter().rposition(same) {
-            let conn = idle.swap_remove(i);
+            let mut conn = idle.swap_remove(i);
             if conn.idle_since.elapsed() < CHECK_AFTER || conn.is_fresh() {
                 return Some(conn);
             }
@@ -242,13 +274,13 @@ impl Idle {
     }
 }
 
-/// (scheme, host to connect to, port) of an `http` URL.
+/// (scheme, host to connect to, port) of an `http` or `https` URL.
 fn target_of(url: &Url) -> Result<(&str, &str, u16)> {
-    if url.scheme() != "http" {
+    if url.scheme() != "http" && url.scheme() != "https" {
         return Err(Error::Io(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "unsupported URL scheme {:?} (https is not built in yet)",
+                "unsupported URL scheme {:?} (http and https are)",
                 url.scheme()
             ),
         )));

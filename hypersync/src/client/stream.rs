@@ -1,0 +1,159 @@
+//! The client's byte stream: a plain socket, or a rustls session over one (`https://`),
+//! and the TLS configuration a client uses.
+
+use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
+use std::net::TcpStream;
+use std::sync::{Arc, OnceLock};
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+
+/// One connection's bytes.
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    /// A TLS session for `host` over `sock`; the handshake runs with the first write.
+    pub(crate) fn tls(sock: TcpStream, config: Arc<ClientConfig>, host: &str) -> io::Result<Self> {
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let conn = ClientConnection::new(config, name).map_err(io::Error::other)?;
+        Ok(Self::Tls(Box::new(StreamOwned::new(conn, sock))))
+    }
+
+    /// The socket.
+    pub(crate) fn sock(&self) -> &TcpStream {
+        match self {
+            Self::Plain(s) => s,
+            Self::Tls(t) => t.get_ref(),
+        }
+    }
+
+    /// Whether an idle connection still looks usable: the server has not closed it nor
+    /// sent anything unasked. A TLS session first takes in what arrived for it (a TLS 1.3
+    /// server's session tickets come after the handshake); only application data or a
+    /// close counts.
+    pub(crate) fn is_fresh(&mut self) -> bool {
+        match self {
+            Self::Plain(s) => peek_would_block(s),
+            Self::Tls(t) => {
+                if t.sock.set_nonblocking(true).is_err() {
+                    return false;
+                }
+                let fresh = tls_is_quiet(t);
+                t.sock.set_nonblocking(false).is_ok() && fresh
+            }
+        }
+    }
+}
+
+/// One non-blocking peek: nothing to read and no close.
+fn peek_would_block(s: &TcpStream) -> bool {
+    let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+    let sock = socket2::SockRef::from(s);
+    match sock.recv_with_flags(&mut probe, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+        Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+        Ok(_) => false,
+    }
+}
+
+/// Reads (non-blocking) whatever records wait on the socket: quiet if none of them is
+/// application data, an alert or a close.
+fn tls_is_quiet(t: &mut StreamOwned<ClientConnection, TcpStream>) -> bool {
+    loop {
+        match t.conn.read_tls(&mut t.sock) {
+            Ok(0) => return false,
+            Ok(_) => {
+                if t.conn.process_new_packets().is_err() {
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(_) => return false,
+        }
+    }
+    let mut probe = [0u8; 1];
+    matches!(t.conn.reader().read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf),
+            Self::Tls(t) => match t.read(buf) {
+                // A server closing without `close_notify`: HTTP frames its own messages,
+                // and a body cut short is caught there.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                r => r,
+            },
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.write(buf),
+            Self::Tls(t) => t.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.flush(),
+            Self::Tls(t) => t.flush(),
+        }
+    }
+}
+
+/// The TLS configuration a client uses unless given one: Mozilla's root certificates
+/// (the `webpki-roots` crate), ALPN `http/1.1`.
+pub fn default_tls_config() -> Arc<ClientConfig> {
+    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let mut roots = RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            tls_config_with_roots(roots)
+        })
+        .clone()
+}
+
+/// A client TLS configuration trusting Mozilla's roots and also the certificates in `pem`
+/// (curl's `--cacert`): for a private CA or a self-signed server.
+///
+/// # Errors
+///
+/// `InvalidData` when `pem` holds no certificate or one that cannot be used as a root.
+pub fn tls_config_with_extra_roots(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |e: &dyn std::fmt::Display| {
+        io::Error::new(io::ErrorKind::InvalidData, format!("CA certificates: {e}"))
+    };
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(bad(&"no CERTIFICATE block in the PEM"));
+    }
+    Ok(tls_config_with_roots(roots))
+}
+
+fn tls_config_with_roots(roots: RootCertStore) -> Arc<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
