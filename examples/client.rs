@@ -1,28 +1,31 @@
 //! cargo run --release -p examples --example client -- http://127.0.0.1:3000/
+//! cargo run --release -p examples --example client -- --cacert cert.pem https://localhost:3443/
 //!
 //! Fetches URL: the body goes to stdout (pipe it anywhere), the status line and headers to
 //! stderr. Exits non-zero with a one-line message on stderr when the request fails (bad
-//! URL, refused, timeout, broken framing).
+//! URL, refused, timeout, broken framing, a certificate that does not verify).
+//! `https://` servers are checked against Mozilla's roots; `--cacert FILE` trusts the PEM
+//! certificates in FILE too (curl's flag).
 
 use std::io::{ErrorKind, Read, Write};
 use std::sync::mpsc::{channel, Sender};
 use std::time::Duration;
 
-use hyper_client::{Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream};
+use hyper_client::{Client, Decoder, Encoder, Error, Handler, MaybeTls, Next, Request, Response};
 
 struct Fetch {
     done: Sender<Result<(), String>>,
     timeout: Duration,
 }
 
-impl Handler<TcpStream> for Fetch {
+impl Handler<MaybeTls> for Fetch {
     fn on_request(&mut self, req: &mut Request) -> Next {
         let _ = req.set_header("User-Agent", "hyper-next-example/0.1");
         let _ = req.set_header("Accept", "*/*");
         Next::read().timeout(self.timeout)
     }
 
-    fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next {
+    fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, MaybeTls>) -> Next {
         Next::read().timeout(self.timeout)
     }
 
@@ -42,7 +45,7 @@ impl Handler<TcpStream> for Fetch {
         Next::read().timeout(self.timeout)
     }
 
-    fn on_response_readable(&mut self, decoder: &mut Decoder<'_, '_, TcpStream>) -> Next {
+    fn on_response_readable(&mut self, decoder: &mut Decoder<'_, '_, MaybeTls>) -> Next {
         let mut buf = [0u8; 64 * 1024];
         let mut out = std::io::stdout().lock();
         loop {
@@ -81,23 +84,35 @@ impl Handler<TcpStream> for Fetch {
 }
 
 fn main() {
-    let Some(url) = std::env::args().nth(1) else {
-        eprintln!("usage: client URL");
-        std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cacert, url) = match &args[..] {
+        [url] if !url.starts_with('-') => (None, url),
+        [flag, file, url] if flag == "--cacert" => (Some(file), url),
+        _ => {
+            eprintln!("usage: client [--cacert FILE] URL");
+            std::process::exit(2);
+        }
     };
-    let client = Client::builder()
-        .connect_timeout(Some(Duration::from_secs(10)))
+    let fail = |msg: String| -> ! {
+        eprintln!("error: {msg}");
+        std::process::exit(1)
+    };
+    let mut builder = Client::builder().connect_timeout(Some(Duration::from_secs(10)));
+    if let Some(file) = cacert {
+        let pem = std::fs::read(file).unwrap_or_else(|e| fail(format!("cannot read {file}: {e}")));
+        let config = hyper_client::tls::client_config_with_extra_roots(&pem)
+            .unwrap_or_else(|e| fail(format!("{file}: {e}")));
+        builder = builder.tls_config(config);
+    }
+    let client = builder
         .build()
-        .unwrap_or_else(|e| {
-            eprintln!("error: {e}");
-            std::process::exit(1)
-        });
+        .unwrap_or_else(|e| fail(format!("the client could not start: {e}")));
     let (tx, rx) = channel();
     let handler = Fetch {
         done: tx,
         timeout: Duration::from_secs(30),
     };
-    if let Err(e) = client.request(&url, handler) {
+    if let Err(e) = client.request(url.as_str(), handler) {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

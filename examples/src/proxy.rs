@@ -319,7 +319,7 @@ pub struct Upstream {
     pos: usize,
 }
 
-impl hyper_client::Handler<TcpStream> for Upstream {
+impl hyper_client::Handler<hyper_client::MaybeTls> for Upstream {
     fn on_control(&mut self, ctrl: Control) {
         lock(&self.pipe).client = Some(ctrl);
     }
@@ -346,7 +346,7 @@ impl hyper_client::Handler<TcpStream> for Upstream {
 
     fn on_request_writable(
         &mut self,
-        encoder: &mut hyper_client::Encoder<'_, '_, TcpStream>,
+        encoder: &mut hyper_client::Encoder<'_, '_, hyper_client::MaybeTls>,
     ) -> Next {
         loop {
             while self.pos < self.current.len() {
@@ -405,7 +405,7 @@ impl hyper_client::Handler<TcpStream> for Upstream {
 
     fn on_response_readable(
         &mut self,
-        decoder: &mut hyper_client::Decoder<'_, '_, TcpStream>,
+        decoder: &mut hyper_client::Decoder<'_, '_, hyper_client::MaybeTls>,
     ) -> Next {
         let mut buf = [0u8; 16 * 1024];
         loop {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use examples::{echo::Echo, hello::Hello};
+use hyper_client::{Client, MaybeTls};
 use hyper_server::tls::server_config_from_pem;
 use hyper_server::{Listening, Server};
 
@@ -282,4 +283,131 @@ fn hypersync_client_against_nginx_over_tls() {
     if let Err(e) = result {
         panic!("{e:?}\nnginx: {log}");
     }
+}
+
+/// hyper-client's handler for these tests: sends `body` (if any) with a length, collects
+/// status and body.
+struct Fetch {
+    body: Option<Vec<u8>>,
+    sent: usize,
+    status: u16,
+    got: Vec<u8>,
+    done: std::sync::mpsc::Sender<Result<(u16, Vec<u8>), String>>,
+}
+
+impl hyper_client::Handler<MaybeTls> for Fetch {
+    fn on_request(&mut self, req: &mut hyper_client::Request) -> hyper_client::Next {
+        match &self.body {
+            Some(b) => {
+                req.set_method(hyper_client::Method::POST);
+                req.set_content_length(b.len() as u64);
+                hyper_client::Next::write()
+            }
+            None => hyper_client::Next::read(),
+        }
+    }
+
+    fn on_request_writable(
+        &mut self,
+        enc: &mut hyper_client::Encoder<'_, '_, MaybeTls>,
+    ) -> hyper_client::Next {
+        let body = self.body.as_deref().unwrap_or_default();
+        while self.sent < body.len() {
+            match enc.write(&body[self.sent..]) {
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return hyper_client::Next::read_and_write()
+                }
+                Err(_) => return hyper_client::Next::remove(),
+            }
+        }
+        hyper_client::Next::read()
+    }
+
+    fn on_response(&mut self, res: hyper_client::Response<'_>) -> hyper_client::Next {
+        self.status = res.status().as_u16();
+        hyper_client::Next::read()
+    }
+
+    fn on_response_readable(
+        &mut self,
+        dec: &mut hyper_client::Decoder<'_, '_, MaybeTls>,
+    ) -> hyper_client::Next {
+        let mut buf = [0u8; 16384];
+        loop {
+            match dec.read(&mut buf) {
+                Ok(0) => {
+                    let _ = self
+                        .done
+                        .send(Ok((self.status, std::mem::take(&mut self.got))));
+                    return hyper_client::Next::end();
+                }
+                Ok(n) => self.got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return hyper_client::Next::read()
+                }
+                Err(e) => {
+                    let _ = self.done.send(Err(e.to_string()));
+                    return hyper_client::Next::remove();
+                }
+            }
+        }
+    }
+
+    fn on_error(&mut self, err: hyper_client::Error) -> hyper_client::Next {
+        let _ = self.done.send(Err(err.to_string()));
+        hyper_client::Next::remove()
+    }
+}
+
+/// One request through `client`: (status, body), or the error's text.
+fn fetch(
+    client: &Client<Fetch>,
+    url: &str,
+    body: Option<Vec<u8>>,
+) -> Result<(u16, Vec<u8>), String> {
+    let (done, rx) = std::sync::mpsc::channel();
+    let h = Fetch {
+        body,
+        sent: 0,
+        status: 0,
+        got: Vec::new(),
+        done,
+    };
+    client.request(url, h).map_err(|e| e.to_string())?;
+    rx.recv_timeout(Duration::from_secs(30))
+        .map_err(|e| e.to_string())?
+}
+
+/// hyper-client over `https://`: our TLS echo, verified against the certificate made for
+/// the run, requests with and without bodies on pooled connections; refused without it.
+#[test]
+fn hyper_client_over_tls() {
+    let (dir, _cert, _key, cert_pem, key_pem) = certificate("hyper-client");
+    let srv = https(
+        &cert_pem,
+        &key_pem,
+        Server::http("127.0.0.1:0").unwrap(),
+        Echo::new,
+    );
+    let roots = hyper_client::tls::client_config_with_extra_roots(cert_pem.as_bytes()).unwrap();
+    let client: Client<Fetch> = Client::builder().tls_config(roots).build().unwrap();
+    let base = format!("https://localhost:{}", srv.addr().port());
+    for i in 0..10 {
+        let (status, body) = fetch(&client, &format!("{base}/"), None).unwrap();
+        assert_eq!(
+            (status, &body[..]),
+            (200, &b"echo server: POST /echo\n"[..]),
+            "{i}"
+        );
+    }
+    let big: Vec<u8> = (0..3 << 20).map(|i: u32| (i * 7 % 251) as u8).collect();
+    let (status, body) = fetch(&client, &format!("{base}/echo"), Some(big.clone())).unwrap();
+    assert_eq!(status, 200);
+    assert!(body == big, "3 MiB echo over TLS differs");
+    let untrusted: Client<Fetch> = Client::builder().build().unwrap();
+    let err = fetch(&untrusted, &format!("{base}/"), None).unwrap_err();
+    assert!(err.contains("certificate"), "{err}");
+    srv.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
 }

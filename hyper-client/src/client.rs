@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use hyper_net::{EventLoop, LoopHandle, Resolver, TcpStream};
+use hyper_net::tls::MaybeTls;
+use hyper_net::{EventLoop, LoopHandle, Resolver};
 
 use crate::conn::{ClientDriver, Job, Msg};
 use crate::handler::Handler;
@@ -24,6 +25,7 @@ pub struct Builder {
     pub(crate) max_connections_per_host: usize,
     dns_workers: usize,
     limits: hyper_proto::Limits,
+    tls: Option<Arc<hyper_net::rustls::ClientConfig>>,
 }
 
 impl Default for Builder {
@@ -37,6 +39,7 @@ impl Default for Builder {
             max_connections_per_host: usize::MAX,
             dns_workers: 2,
             limits: hyper_proto::Limits::default(),
+            tls: None,
         }
     }
 }
@@ -95,13 +98,28 @@ impl Builder {
         self
     }
 
+    /// The TLS settings of `https://` requests: by default Mozilla's root certificates
+    /// ([`default_client_config`](hyper_net::tls::default_client_config)); trust a private
+    /// CA with [`client_config_with_extra_roots`](hyper_net::tls::client_config_with_extra_roots).
+    pub fn tls_config(mut self, config: Arc<hyper_net::rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// The TLS configuration in use.
+    pub(crate) fn tls_config_or_default(&self) -> Arc<hyper_net::rustls::ClientConfig> {
+        self.tls
+            .clone()
+            .unwrap_or_else(hyper_net::tls::default_client_config)
+    }
+
     /// Starts the client's loop thread for handlers of type `H` (an enum serves several
     /// kinds of request on one client).
     ///
     /// # Errors
     ///
     /// The loop or the resolver threads could not start.
-    pub fn build<H: Handler<TcpStream>>(self) -> io::Result<Client<H>> {
+    pub fn build<H: Handler<MaybeTls>>(self) -> io::Result<Client<H>> {
         let resolver = Resolver::new(self.dns_workers)?;
         let proto = hyper_proto::Config::default()
             .keep_alive(self.keep_alive)
@@ -165,7 +183,7 @@ impl<H> Drop for Inner<H> {
 /// ```no_run
 /// # use hyper_client::{Client, Handler};
 /// # #[allow(dead_code)]
-/// # fn run<H: Handler<hyper_net::TcpStream>>(handler: H) -> Result<(), Box<dyn std::error::Error>> {
+/// # fn run<H: Handler<hyper_client::MaybeTls>>(handler: H) -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::builder().connect_timeout(Some(std::time::Duration::from_secs(5))).build()?;
 /// client.request("http://127.0.0.1:3000/", handler)?;
 /// # Ok(()) }
@@ -216,7 +234,7 @@ impl Client<()> {
     }
 }
 
-impl<H: Handler<TcpStream>> Client<H> {
+impl<H: Handler<MaybeTls>> Client<H> {
     /// A client with the default settings.
     ///
     /// # Errors

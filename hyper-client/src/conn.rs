@@ -33,6 +33,7 @@ use std::time::Instant;
 use hyper_net::exchange::{
     catch, fill, run_turn, write_blocked, ExchangeTag, Fill, Flow, Progress,
 };
+use hyper_net::tls::{MaybeTls, TlsStream};
 use hyper_net::{Closed, Control, Cx, Driver, Io, LoopHandle, Resolver, Step, TcpStream, Why};
 use hyper_proto::{Interest, Next, RequestLine};
 
@@ -109,10 +110,10 @@ pub(crate) struct ClientConn<H> {
 
 /// Calls `on_request_writable` once and records its `Next`: whether it made progress
 /// (bytes queued, or the body ended), `None` if the handler panicked.
-fn write_body<H: Handler<TcpStream>>(
+fn write_body<H: Handler<MaybeTls>>(
     a: &mut Active<H>,
     proto: &mut hyper_proto::Conn<hyper_proto::Client>,
-    io: &mut Io<'_, TcpStream>,
+    io: &mut Io<'_, MaybeTls>,
     now: Instant,
 ) -> Option<bool> {
     let before = Progress::of(io, proto);
@@ -133,11 +134,11 @@ fn duplex_step<H>(conn: &ClientConn<H>) -> Step {
     }
 }
 
-fn fail<H: Handler<TcpStream>>(mut job: Job<H>, err: Error) {
+fn fail<H: Handler<MaybeTls>>(mut job: Job<H>, err: Error) {
     let _ = catch(|| job.handler.on_error(err));
 }
 
-impl<H: Handler<TcpStream>> ClientDriver<H> {
+impl<H: Handler<MaybeTls>> ClientDriver<H> {
     pub(crate) fn new(builder: Builder, proto: hyper_proto::Config, resolver: Resolver) -> Self {
         let pool = Pool::new(
             builder.max_idle_per_host,
@@ -252,13 +253,26 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
     }
 }
 
-impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
-    type Transport = TcpStream;
+impl<H: Handler<MaybeTls>> Driver for ClientDriver<H> {
+    type Transport = MaybeTls;
     type Conn = ClientConn<H>;
     type Msg = Msg<H>;
 
-    fn wrap(&mut self, stream: TcpStream) -> io::Result<TcpStream> {
-        Ok(stream)
+    fn wrap(&mut self, stream: TcpStream) -> io::Result<MaybeTls> {
+        Ok(MaybeTls::Plain(stream))
+    }
+
+    /// An `https` destination's connection gets a TLS session for the URL's host (SNI and
+    /// the name its certificate must carry).
+    fn wrap_outbound(&mut self, stream: TcpStream, tag: u64) -> io::Result<MaybeTls> {
+        let url = match self.connecting.get(&tag) {
+            Some((job, _)) if job.req.url().is_tls() => job.req.url(),
+            _ => return Ok(MaybeTls::Plain(stream)),
+        };
+        let name = hyper_net::rustls::pki_types::ServerName::try_from(url.host().to_owned())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let tls = TlsStream::connect(stream, self.builder.tls_config_or_default(), name)?;
+        Ok(MaybeTls::Tls(Box::new(tls)))
     }
 
     fn accept(&mut self, _: &mut Cx<'_>, _: SocketAddr, _: Control) -> Option<Self::Conn> {
@@ -315,7 +329,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
         }
     }
 
-    fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, TcpStream>, why: Why) -> Step {
+    fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, MaybeTls>, why: Why) -> Step {
         let now = io.now();
         if conn.active.is_none() {
             if let Some(job) = self.assigned.remove(&io.id()) {
@@ -356,7 +370,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
         false
     }
 
-    fn closed(&mut self, mut conn: Self::Conn, _transport: TcpStream, why: Closed) {
+    fn closed(&mut self, mut conn: Self::Conn, _transport: MaybeTls, why: Closed) {
         self.pool.released(&conn.key);
         if let Some(a) = conn.active.take() {
             let err = match why {
@@ -370,7 +384,7 @@ impl<H: Handler<TcpStream>> Driver for ClientDriver<H> {
     }
 }
 
-impl<H: Handler<TcpStream>> ClientDriver<H> {
+impl<H: Handler<MaybeTls>> ClientDriver<H> {
     /// Ends the active request with `err`, retrying it once on a fresh connection when that
     /// is safe: a reused connection failed before any response byte, for an idempotent
     /// request whose body was not sent.
@@ -399,7 +413,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
         Step::close()
     }
 
-    fn step(&mut self, conn: &mut ClientConn<H>, io: &mut Io<'_, TcpStream>, now: Instant) -> Flow {
+    fn step(&mut self, conn: &mut ClientConn<H>, io: &mut Io<'_, MaybeTls>, now: Instant) -> Flow {
         let Some(a) = conn.active.as_mut() else {
             return Flow::Yield(self.pool_or_close(conn));
         };
@@ -498,7 +512,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
     fn read_body(
         &mut self,
         conn: &mut ClientConn<H>,
-        io: &mut Io<'_, TcpStream>,
+        io: &mut Io<'_, MaybeTls>,
         now: Instant,
     ) -> Flow {
         let Some(a) = conn.active.as_mut() else {
@@ -562,7 +576,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
     fn read_head(
         &mut self,
         conn: &mut ClientConn<H>,
-        io: &mut Io<'_, TcpStream>,
+        io: &mut Io<'_, MaybeTls>,
         now: Instant,
     ) -> Flow {
         match conn.proto.recv_head(now, io.buffered()) {
@@ -628,7 +642,7 @@ impl<H: Handler<TcpStream>> ClientDriver<H> {
     fn end_exchange(
         &mut self,
         conn: &mut ClientConn<H>,
-        io: &mut Io<'_, TcpStream>,
+        io: &mut Io<'_, MaybeTls>,
         now: Instant,
     ) -> Flow {
         let _ = conn.proto.end_exchange(now, io.write_buf());

@@ -16,7 +16,7 @@
 //! ```no_run
 //! use std::io::{ErrorKind, Read};
 //! use std::sync::mpsc::{channel, Sender};
-//! use hyper_client::{Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream};
+//! use hyper_client::{Client, Decoder, Encoder, Error, Handler, MaybeTls, Next, Request, Response};
 //!
 //! struct Get {
 //!     status: u16,
@@ -24,18 +24,18 @@
 //!     done: Sender<Result<(u16, Vec<u8>), String>>,
 //! }
 //!
-//! impl Handler<TcpStream> for Get {
+//! impl Handler<MaybeTls> for Get {
 //!     fn on_request(&mut self, _req: &mut Request) -> Next {
 //!         Next::read() // a GET: no body to write
 //!     }
-//!     fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next {
+//!     fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, MaybeTls>) -> Next {
 //!         Next::read()
 //!     }
 //!     fn on_response(&mut self, res: Response<'_>) -> Next {
 //!         self.status = res.status().as_u16();
 //!         Next::read()
 //!     }
-//!     fn on_response_readable(&mut self, body: &mut Decoder<'_, '_, TcpStream>) -> Next {
+//!     fn on_response_readable(&mut self, body: &mut Decoder<'_, '_, MaybeTls>) -> Next {
 //!         let mut buf = [0u8; 8192];
 //!         loop {
 //!             match body.read(&mut buf) {
@@ -84,7 +84,16 @@ mod url;
 pub use client::{Builder, Client, RequestError};
 pub use error::Error;
 pub use handler::{Decoder, Encoder, Handler, Response};
+pub use hyper_net::tls::MaybeTls;
 pub use hyper_net::{Control, SendError, TcpStream, Transport};
+
+/// TLS for `https://` (the client's transport, its configuration helpers, `rustls`).
+pub mod tls {
+    pub use hyper_net::rustls;
+    pub use hyper_net::tls::{
+        client_config_with_extra_roots, default_client_config, MaybeTls, TlsStream,
+    };
+}
 /// Protocol vocabulary from `hyper_proto`, so that a client needs no other import: the
 /// limits it applies to responses, what a response body looks like, and why a response was
 /// refused.

@@ -1,5 +1,5 @@
-//! `http://host[:port]/path?query` URLs: what the client needs of them, parsed without
-//! allocation beyond the one owned copy.
+//! `http://` and `https://host[:port]/path?query` URLs: what the client needs of them,
+//! parsed without allocation beyond the one owned copy.
 
 use core::fmt;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UrlError {
-    /// Not `http://` (`https://` waits for TLS).
+    /// Neither `http://` nor `https://`.
     Scheme,
     /// No host, a malformed host or port, or user info.
     Authority,
@@ -19,7 +19,7 @@ pub enum UrlError {
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::Scheme => "unsupported URL scheme (only http:// for now)",
+            Self::Scheme => "unsupported URL scheme (http:// and https:// are)",
             Self::Authority => "invalid host or port in URL",
             Self::Target => "invalid character in URL path",
         })
@@ -28,7 +28,7 @@ impl fmt::Display for UrlError {
 
 impl std::error::Error for UrlError {}
 
-/// A parsed `http` URL.
+/// A parsed `http` or `https` URL.
 ///
 /// # Examples
 ///
@@ -38,7 +38,9 @@ impl std::error::Error for UrlError {}
 /// assert_eq!(url.port(), 8080);
 /// assert_eq!(url.target(), "/a/b?c=d");
 /// assert_eq!(url.authority(), "[::1]:8080");
-/// assert!(hyper_client::Url::parse("https://example.com/").is_err());
+/// let tls = hyper_client::Url::parse("https://example.com/x").unwrap();
+/// assert_eq!((tls.scheme(), tls.port()), ("https", 443));
+/// assert!(hyper_client::Url::parse("ftp://example.com/").is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Url {
@@ -50,24 +52,28 @@ pub struct Url {
     authority: (usize, usize),
     port: u16,
     target: (usize, usize),
+    tls: bool,
 }
 
 impl Url {
-    /// Parses `http://host[:port][/path][?query][#fragment]`.
+    /// Parses `http://host[:port][/path][?query][#fragment]`, or the same with `https://`.
     ///
     /// # Errors
     ///
     /// [`UrlError`] for another scheme, a missing or malformed host or port, user info, or
     /// bytes that cannot go in a request line.
     pub fn parse(s: &str) -> Result<Self, UrlError> {
-        const SCHEME: &str = "http://";
-        if !s
-            .get(..SCHEME.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(SCHEME))
-        {
+        let starts = |scheme: &str| {
+            s.get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        };
+        let (rest_start, tls) = if starts("http://") {
+            (7, false)
+        } else if starts("https://") {
+            (8, true)
+        } else {
             return Err(UrlError::Scheme);
-        }
-        let rest_start = SCHEME.len();
+        };
         let rest = &s[rest_start..];
         let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let auth = &rest[..auth_len];
@@ -99,6 +105,7 @@ impl Url {
             return Err(UrlError::Authority);
         }
         let port = match port_str {
+            None | Some("") if tls => 443,
             None | Some("") => 80,
             Some(p) => p
                 .parse::<u16>()
@@ -128,12 +135,22 @@ impl Url {
             port,
             target: (target_start, text.len()),
             text,
+            tls,
         })
     }
 
-    /// The scheme (`http`: the only one parsed for now).
+    /// The scheme: `http` or `https`.
     pub fn scheme(&self) -> &'static str {
-        "http"
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// Whether the scheme is `https`.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// The host name or address (IPv6 without brackets).
@@ -230,9 +247,16 @@ mod tests {
         assert_eq!((u.host(), u.port(), u.target()), ("a.b", 8080, "/?x=1"));
         let u = Url::parse("http://127.0.0.1:1/p/q#frag").unwrap();
         assert_eq!((u.host(), u.target()), ("127.0.0.1", "/p/q"));
+        let u = Url::parse("HTTPS://a.b/x").unwrap();
+        assert_eq!((u.scheme(), u.port(), u.target()), ("https", 443, "/x"));
+        let u = Url::parse("https://[::1]:8443").unwrap();
+        assert_eq!(
+            (u.host(), u.port(), u.authority()),
+            ("::1", 8443, "[::1]:8443")
+        );
         for bad in [
             "ftp://a/",
-            "https://a/",
+            "https:/a/",
             "a.b/c",
             "http://",
             "http://:80/",

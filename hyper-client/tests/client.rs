@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hyper_client::{Client, Decoder, Encoder, Error, Handler, Method, Next, Request, Response};
 
-type T = hyper_client::TcpStream;
+type T = hyper_client::MaybeTls;
 
 /// What a request ended with.
 #[derive(Debug)]
@@ -402,7 +402,7 @@ fn error_kinds_are_distinct() {
     assert!(matches!(wait(&rx), Err(Error::Dns(_))));
     // Bad URL: refused before anything is sent
     let (h, _rx) = Collect::get();
-    assert!(client.request("https://example.com/", h).is_err());
+    assert!(client.request("ftp://example.com/", h).is_err());
     // Head too large, body shorter than its length, reset mid-body
     let (addr, _) = scripted(|_, mut s| {
         let Some((head, _)) = read_request(&mut s) else {

@@ -170,6 +170,19 @@ pub trait Driver: Sized {
     /// Refuses the connection.
     fn wrap(&mut self, stream: TcpStream) -> io::Result<Self::Transport>;
 
+    /// Turns the stream of an outbound connect started with [`Cx::connect`] and `tag` into
+    /// the transport: a client wraps the connections to `https` destinations in TLS here
+    /// (the session's first bytes go out once the connect completes). Default:
+    /// [`Driver::wrap`].
+    ///
+    /// # Errors
+    ///
+    /// Refuses the connection: [`Driver::connected`] gets the error.
+    fn wrap_outbound(&mut self, stream: TcpStream, tag: u64) -> io::Result<Self::Transport> {
+        let _ = tag;
+        self.wrap(stream)
+    }
+
     /// A connection was accepted; `None` refuses it (it is closed at once).
     fn accept(&mut self, cx: &mut Cx<'_>, peer: SocketAddr, ctrl: Control) -> Option<Self::Conn>;
 

@@ -282,3 +282,175 @@ pub fn server_config_from_pem(cert_chain: &[u8], key: &[u8]) -> io::Result<Arc<S
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
+
+/// A connection that is plain TCP or TLS, chosen per connection: a client's (`http://` and
+/// `https://` destinations on one loop), or a server's with both kinds of listener.
+#[derive(Debug)]
+pub enum MaybeTls {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS over TCP (boxed: a session is much larger than a socket).
+    Tls(Box<TlsStream>),
+}
+
+impl MaybeTls {
+    /// The TLS session, if this connection has one (SNI, ALPN, certificates).
+    pub fn tls(&self) -> Option<&TlsStream> {
+        match self {
+            Self::Plain(_) => None,
+            Self::Tls(t) => Some(t),
+        }
+    }
+}
+
+impl Read for MaybeTls {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf),
+            Self::Tls(t) => t.read(buf),
+        }
+    }
+}
+
+impl Write for MaybeTls {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.write(buf),
+            Self::Tls(t) => t.write(buf),
+        }
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.write_vectored(bufs),
+            Self::Tls(t) => t.write_vectored(bufs),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.flush(),
+            Self::Tls(t) => t.flush(),
+        }
+    }
+}
+
+impl Source for MaybeTls {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.register(registry, token, interests),
+            Self::Tls(t) => t.register(registry, token, interests),
+        }
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.reregister(registry, token, interests),
+            Self::Tls(t) => t.reregister(registry, token, interests),
+        }
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => s.deregister(registry),
+            Self::Tls(t) => t.deregister(registry),
+        }
+    }
+}
+
+impl Transport for MaybeTls {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            Self::Plain(s) => s.peer_addr(),
+            Self::Tls(t) => t.peer_addr(),
+        }
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => Transport::shutdown(s, how),
+            Self::Tls(t) => t.shutdown(how),
+        }
+    }
+
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        match self {
+            Self::Plain(s) => s.take_error(),
+            Self::Tls(t) => t.take_error(),
+        }
+    }
+
+    fn blocked(&self) -> Blocked {
+        match self {
+            Self::Plain(_) => Blocked::None,
+            Self::Tls(t) => t.blocked(),
+        }
+    }
+
+    fn short_read_drains(&self) -> bool {
+        match self {
+            Self::Plain(s) => s.short_read_drains(),
+            Self::Tls(_) => false,
+        }
+    }
+}
+
+/// The client configuration used unless one is given: Mozilla's root certificates (the
+/// `webpki-roots` crate), ALPN `http/1.1`. Built once per process.
+pub fn default_client_config() -> Arc<ClientConfig> {
+    static CONFIG: std::sync::OnceLock<Arc<ClientConfig>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| client_config_with_roots(mozilla_roots()))
+        .clone()
+}
+
+/// A client configuration trusting Mozilla's roots and also the certificates in `pem`
+/// (curl's `--cacert`): for a private CA or a self-signed server.
+///
+/// # Errors
+///
+/// `InvalidData` when `pem` holds no certificate, or one that cannot be a root.
+pub fn client_config_with_extra_roots(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |e: &dyn std::fmt::Display| {
+        io::Error::new(io::ErrorKind::InvalidData, format!("CA certificates: {e}"))
+    };
+    let mut roots = mozilla_roots();
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(bad(&"no CERTIFICATE block in the PEM"));
+    }
+    Ok(client_config_with_roots(roots))
+}
+
+fn mozilla_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots
+}
+
+fn client_config_with_roots(roots: rustls::RootCertStore) -> Arc<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}

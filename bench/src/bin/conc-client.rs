@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hyper_client::{
-    Client, Decoder, Encoder, Error, Handler, Next, Request, Response, TcpStream, Url,
+    Client, Decoder, Encoder, Error, Handler, Next, Request, Response, MaybeTls, Url,
 };
 
 struct Get {
@@ -44,18 +44,18 @@ impl Get {
     }
 }
 
-impl Handler<TcpStream> for Get {
+impl Handler<MaybeTls> for Get {
     fn on_request(&mut self, _: &mut Request) -> Next {
         Next::read()
     }
-    fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, TcpStream>) -> Next {
+    fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, MaybeTls>) -> Next {
         Next::read()
     }
     fn on_response(&mut self, res: Response<'_>) -> Next {
         self.status = res.status().as_u16();
         Next::read()
     }
-    fn on_response_readable(&mut self, dec: &mut Decoder<'_, '_, TcpStream>) -> Next {
+    fn on_response_readable(&mut self, dec: &mut Decoder<'_, '_, MaybeTls>) -> Next {
         let mut buf = [0u8; 4096];
         loop {
             match dec.read(&mut buf) {

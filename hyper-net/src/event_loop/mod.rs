@@ -413,7 +413,7 @@ impl<D: Driver> EventLoop<D> {
         }
         let stream = TcpStream::connect(pc.addr)?;
         let _ = stream.set_nodelay(true);
-        let transport = self.driver.wrap(stream)?;
+        let transport = self.driver.wrap_outbound(stream, pc.tag)?;
         let id = insert(&mut self.slab, &self.core, transport);
         let entry = &mut self.slab[id.key as usize];
         entry.phase = Phase::Connecting(pc.tag);

@@ -4,10 +4,10 @@
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::TcpStream;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 /// One connection's bytes.
 pub(crate) enum Stream {
@@ -112,14 +112,7 @@ impl Write for Stream {
 /// The TLS configuration a client uses unless given one: Mozilla's root certificates
 /// (the `webpki-roots` crate), ALPN `http/1.1`.
 pub fn default_tls_config() -> Arc<ClientConfig> {
-    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let mut roots = RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            tls_config_with_roots(roots)
-        })
-        .clone()
+    hyper_net::tls::default_client_config()
 }
 
 /// A client TLS configuration trusting Mozilla's roots and also the certificates in `pem`
@@ -129,31 +122,5 @@ pub fn default_tls_config() -> Arc<ClientConfig> {
 ///
 /// `InvalidData` when `pem` holds no certificate or one that cannot be used as a root.
 pub fn tls_config_with_extra_roots(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    let bad = |e: &dyn std::fmt::Display| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("CA certificates: {e}"))
-    };
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let mut added = 0;
-    for cert in CertificateDer::pem_slice_iter(pem) {
-        roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
-        added += 1;
-    }
-    if added == 0 {
-        return Err(bad(&"no CERTIFICATE block in the PEM"));
-    }
-    Ok(tls_config_with_roots(roots))
-}
-
-fn tls_config_with_roots(roots: RootCertStore) -> Arc<ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Arc::new(config)
+    hyper_net::tls::client_config_with_extra_roots(pem)
 }
