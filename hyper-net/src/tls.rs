@@ -147,6 +147,17 @@ impl TlsStream {
     }
 }
 
+/// Closing says so: a `close_notify` alert goes out (as far as the socket takes it now),
+/// so that the peer can tell our end of the stream from a cut (RFC 8446 §6.1).
+impl Drop for TlsStream {
+    fn drop(&mut self) {
+        if !self.tls.is_handshaking() {
+            self.tls.send_close_notify();
+            let _ = self.try_flush_tls();
+        }
+    }
+}
+
 impl Read for TlsStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
