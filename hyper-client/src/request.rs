@@ -24,10 +24,15 @@ hyper_proto::deref_outgoing_head!(Request, head);
 
 impl Request {
     pub(crate) fn new(url: Url) -> Self {
+        let mut head = OutgoingHead::new();
+        if let Some(basic) = url.basic_auth() {
+            // From `http://user:pass@host/`; a handler's own `Authorization` replaces it.
+            let _ = head.set_header("authorization", basic);
+        }
         Self {
             method: Method::GET,
             url,
-            head: OutgoingHead::new(),
+            head,
             expect_continue: false,
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 pub enum UrlError {
     /// Neither `http://` nor `https://`.
     Scheme,
-    /// No host, a malformed host or port, or user info.
+    /// No host, a malformed host or port or user info.
     Authority,
     /// A byte that cannot appear in a request-target (space, control).
     Target,
@@ -53,6 +53,9 @@ pub struct Url {
     port: u16,
     target: (usize, usize),
     tls: bool,
+    /// `Basic ...` from user info in the URL (`http://user:pass@host/`), which the text
+    /// no longer holds.
+    basic: Option<Arc<str>>,
 }
 
 impl Url {
@@ -76,8 +79,17 @@ impl Url {
         };
         let rest = &s[rest_start..];
         let auth_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..auth_len].rfind('@') {
+            // User info becomes an `Authorization: Basic` header and leaves the URL (so
+            // that neither `Host` nor a log line carries the password).
+            let basic = basic_auth(&rest[..at])?;
+            let without = format!("{}{}", &s[..rest_start], &rest[at + 1..]);
+            let mut url = Self::parse(&without)?;
+            url.basic = Some(basic.into());
+            return Ok(url);
+        }
         let auth = &rest[..auth_len];
-        if auth.is_empty() || auth.contains('@') {
+        if auth.is_empty() {
             return Err(UrlError::Authority);
         }
         let (host, port_str, host_off) = if let Some(inner) = auth.strip_prefix('[') {
@@ -136,6 +148,7 @@ impl Url {
             target: (target_start, text.len()),
             text,
             tls,
+            basic: None,
         })
     }
 
@@ -166,6 +179,12 @@ impl Url {
     /// The `Host` header value: host as written, with the port if one was given.
     pub fn authority(&self) -> &str {
         &self.text[self.authority.0..self.authority.1]
+    }
+
+    /// The `Authorization` value (`Basic ...`) made of the user info the URL was written
+    /// with, if any.
+    pub fn basic_auth(&self) -> Option<&str> {
+        self.basic.as_deref()
     }
 
     /// Path and query, the request-target (`/` at least).
@@ -226,6 +245,47 @@ impl IntoUrl for String {
     }
 }
 
+impl IntoUrl for &http::Uri {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Url::parse(&self.to_string())
+    }
+}
+
+impl IntoUrl for http::Uri {
+    fn into_url(self) -> Result<Url, UrlError> {
+        (&self).into_url()
+    }
+}
+
+/// `Basic base64(user:password)` from URL user info, percent-decoded (RFC 7617).
+fn basic_auth(userinfo: &str) -> Result<String, UrlError> {
+    use base64::Engine;
+    let mut plain = Vec::with_capacity(userinfo.len());
+    let bytes = userinfo.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = userinfo.get(i + 1..i + 3).ok_or(UrlError::Authority)?;
+                plain.push(u8::from_str_radix(hex, 16).map_err(|_| UrlError::Authority)?);
+                i += 3;
+            }
+            b if b <= 0x20 || b == 0x7f || b == b'/' => return Err(UrlError::Authority),
+            b => {
+                plain.push(b);
+                i += 1;
+            }
+        }
+    }
+    if !userinfo.contains(':') {
+        plain.push(b':'); // a user without a password
+    }
+    Ok(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(plain)
+    ))
+}
+
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
@@ -254,13 +314,29 @@ mod tests {
             (u.host(), u.port(), u.authority()),
             ("::1", 8443, "[::1]:8443")
         );
+        let u = Url::parse("http://Aladdin:open%20sesame@a.example:81/p").unwrap();
+        assert_eq!(u.basic_auth(), Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+        assert_eq!((u.authority(), u.target()), ("a.example:81", "/p"));
+        assert_eq!(
+            u.to_string(),
+            "http://a.example:81/p",
+            "no password in the text"
+        );
+        let u = Url::parse("https://user@h/").unwrap();
+        assert_eq!(u.basic_auth(), Some("Basic dXNlcjo="));
+        let uri: http::Uri = "http://h:8/x?y".parse().unwrap();
+        assert_eq!(
+            uri.into_url().unwrap(),
+            Url::parse("http://h:8/x?y").unwrap()
+        );
         for bad in [
             "ftp://a/",
             "https:/a/",
             "a.b/c",
             "http://",
             "http://:80/",
-            "http://u:p@host/",
+            "http://u:%zz@host/",
+            "http://@/",
             "http://a:0/",
             "http://a:99999/",
             "http://a:8x/",
