@@ -424,3 +424,93 @@ fn hyper_client_over_tls() {
     srv.close().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// One server, an HTTP and an HTTPS listener, one handler type: its factory learns from
+/// `HandlerFactory::create_for` whether the connection is TLS and which name the client
+/// asked for (SNI), and answers with them.
+#[test]
+fn mixed_listeners_and_sni_reach_the_handler() {
+    use hyper_server::tls::MaybeTls;
+    use hyper_server::{Connection, Control, HandlerFactory};
+
+    struct Say {
+        text: Vec<u8>,
+        pos: usize,
+    }
+    impl hyper_server::Handler<MaybeTls> for Say {
+        fn on_request(&mut self, _: hyper_server::Request<'_>) -> hyper_server::Next {
+            hyper_server::Next::write()
+        }
+        fn on_request_readable(
+            &mut self,
+            _: &mut hyper_server::Decoder<'_, '_, MaybeTls>,
+        ) -> hyper_server::Next {
+            hyper_server::Next::write()
+        }
+        fn on_response(&mut self, res: &mut hyper_server::Response) -> hyper_server::Next {
+            res.set_content_length(self.text.len() as u64);
+            hyper_server::Next::write()
+        }
+        fn on_response_writable(
+            &mut self,
+            enc: &mut hyper_server::Encoder<'_, '_, MaybeTls>,
+        ) -> hyper_server::Next {
+            while self.pos < self.text.len() {
+                match enc.write(&self.text[self.pos..]) {
+                    Ok(n) => self.pos += n,
+                    Err(_) => return hyper_server::Next::write(),
+                }
+            }
+            hyper_server::Next::end()
+        }
+    }
+    #[derive(Clone)]
+    struct Who;
+    impl HandlerFactory<MaybeTls> for Who {
+        type Output = Say;
+        fn create(&mut self, _: Control) -> Say {
+            Say {
+                text: b"unknown".to_vec(),
+                pos: 0,
+            }
+        }
+        fn create_for(&mut self, _: Control, conn: &Connection<'_>) -> Say {
+            let text = format!("tls={} sni={}", conn.tls, conn.server_name.unwrap_or("-"));
+            Say {
+                text: text.into_bytes(),
+                pos: 0,
+            }
+        }
+    }
+
+    let (dir, cert, _key, cert_pem, key_pem) = certificate("mixed");
+    let config = server_config_from_pem(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .listen_tls("127.0.0.1:0")
+        .unwrap()
+        .handle_mixed(config, Who)
+        .unwrap();
+    let (plain, tls) = (srv.addrs()[0], srv.addrs()[1]);
+    assert_ne!(plain, tls);
+    let http = stdout(
+        "curl",
+        &["-sS", "--max-time", "10", &format!("http://{plain}/")],
+    );
+    assert_eq!(http, "tls=false sni=-");
+    let mut args = curl_args(tls, &cert);
+    let url = format!("https://localhost:{}/", tls.port());
+    args.push(url);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(stdout("curl", &args), "tls=true sni=localhost");
+    // Plain HTTP on the TLS port and TLS on the plain one both fail; the server goes on.
+    let cross = std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-k"])
+        .arg(format!("https://127.0.0.1:{}/", plain.port()))
+        .output()
+        .unwrap();
+    assert!(!cross.status.success());
+    assert_eq!(stdout("curl", &args), "tls=true sni=localhost");
+    srv.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}

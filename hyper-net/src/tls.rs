@@ -253,6 +253,14 @@ impl Transport for TlsStream {
         self.sock.take_error()
     }
 
+    fn tls_server_name(&self) -> Option<&str> {
+        self.server_name()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+
     fn blocked(&self) -> Blocked {
         if self.tls.wants_write() {
             Blocked::Write
@@ -413,6 +421,14 @@ impl Transport for MaybeTls {
             Self::Plain(s) => s.short_read_drains(),
             Self::Tls(_) => false,
         }
+    }
+
+    fn tls_server_name(&self) -> Option<&str> {
+        self.tls().and_then(TlsStream::server_name)
+    }
+
+    fn is_tls(&self) -> bool {
+        matches!(self, Self::Tls(_))
     }
 }
 

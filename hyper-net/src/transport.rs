@@ -51,6 +51,17 @@ pub trait Transport: mio::event::Source + Read + Write {
         Blocked::None
     }
 
+    /// The host name the client asked for through TLS's SNI, once known; `None` for plain
+    /// TCP (and for a TLS client that sent none).
+    fn tls_server_name(&self) -> Option<&str> {
+        None
+    }
+
+    /// Whether the connection is TLS.
+    fn is_tls(&self) -> bool {
+        false
+    }
+
     /// Whether readiness follows the socket's edges exactly: a read that returned fewer
     /// bytes than it had room for, or `WouldBlock`, proves the source empty until its next
     /// readiness event, so the loop skips reads until then instead of making a syscall that

@@ -35,7 +35,7 @@ use hyper_net::{Closed, Control, Cx, Driver, Io, Step, Transport, Why};
 use hyper_proto::{BodyKind, DateCache, Interest, Next, Server, TimeoutKind};
 
 use crate::error::Error;
-use crate::handler::{Decoder, Encoder, Handler, HandlerFactory};
+use crate::handler::{Connection, Decoder, Encoder, Handler, HandlerFactory};
 use crate::response::Response;
 
 pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport, W> {
@@ -329,7 +329,14 @@ impl<H> ServerConn<H> {
         match parsed {
             Ok(Some(n)) => {
                 let ctrl = self.tag.start(&self.ctrl);
-                let Some(handler) = catch(|| factory.create(ctrl)) else {
+                let peer = self.peer;
+                let transport = io.transport();
+                let facts = Connection {
+                    peer,
+                    tls: transport.is_tls(),
+                    server_name: transport.tls_server_name(),
+                };
+                let Some(handler) = catch(|| factory.create_for(ctrl, &facts)) else {
                     self.proto.respond_error(StatusCode::INTERNAL_SERVER_ERROR);
                     return Flow::Continue;
                 };

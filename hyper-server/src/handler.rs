@@ -1,5 +1,7 @@
 //! The state-machine [`Handler`] of the seed, and [`HandlerFactory`].
 
+use std::net::SocketAddr;
+
 use hyper_net::{Control, Transport};
 use hyper_proto::Next;
 
@@ -108,6 +110,26 @@ pub trait HandlerFactory<T: Transport> {
 
     /// A handler for a new request.
     fn create(&mut self, ctrl: Control) -> Self::Output;
+
+    /// A handler for a new request on the connection `conn` describes (its peer, whether
+    /// it is TLS, the host name asked for through SNI): implement it for handlers that
+    /// depend on those. Default: [`HandlerFactory::create`].
+    fn create_for(&mut self, ctrl: Control, conn: &Connection<'_>) -> Self::Output {
+        let _ = conn;
+        self.create(ctrl)
+    }
+}
+
+/// What a [`HandlerFactory`] may know of the connection a request came on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Connection<'a> {
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Whether the connection is TLS (`https`).
+    pub tls: bool,
+    /// The host name the client asked for through TLS's SNI, if any.
+    pub server_name: Option<&'a str>,
 }
 
 impl<T, F, H> HandlerFactory<T> for F

@@ -81,7 +81,7 @@ mod server;
 mod driver_tests;
 
 pub use error::Error;
-pub use handler::{Decoder, Encoder, Handler, HandlerFactory, Request};
+pub use handler::{Connection, Decoder, Encoder, Handler, HandlerFactory, Request};
 pub use hyper_net::{Control, SendError, TcpStream, Transport};
 /// Protocol vocabulary from `hyper_proto`, so that a server needs no other import: the
 /// limits a server applies, what a request head and body look like, and why a head was
@@ -94,7 +94,7 @@ pub use server::{Listening, Server};
 #[cfg(feature = "tls")]
 pub mod tls {
     pub use hyper_net::rustls;
-    pub use hyper_net::tls::{server_config_from_pem, TlsStream, MAX_PENDING_TLS};
+    pub use hyper_net::tls::{server_config_from_pem, MaybeTls, TlsStream, MAX_PENDING_TLS};
 }
 
 /// Status codes and other vocabulary, from the `http` crate.

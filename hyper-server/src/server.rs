@@ -41,6 +41,8 @@ use crate::handler::HandlerFactory;
 #[derive(Debug, Clone)]
 pub struct Server {
     addrs: Vec<SocketAddr>,
+    /// Which of `addrs` are HTTPS listeners (for [`Server::handle_mixed`]).
+    tls: Vec<bool>,
     threads: usize,
     proto: hyper_proto::Config,
     net: hyper_net::Config,
@@ -58,6 +60,7 @@ impl Server {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address"));
         }
         Ok(Self {
+            tls: vec![false; addrs.len()],
             addrs,
             threads: 1,
             proto: hyper_proto::Config::default(),
@@ -71,8 +74,29 @@ impl Server {
     ///
     /// `addr` does not resolve.
     pub fn listen(mut self, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        let before = self.addrs.len();
         self.addrs.extend(addr.to_socket_addrs()?);
+        self.tls.resize(self.addrs.len(), false);
+        if self.addrs.len() == before {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address"));
+        }
         Ok(self)
+    }
+
+    /// Also listens on `addr`, for HTTPS: with [`Server::handle_mixed`], connections to it
+    /// speak TLS and those to the other addresses plain HTTP (feature `tls`).
+    ///
+    /// # Errors
+    ///
+    /// `addr` does not resolve.
+    #[cfg(feature = "tls")]
+    pub fn listen_tls(self, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        let before = self.addrs.len();
+        let mut server = self.listen(addr)?;
+        for t in &mut server.tls[before..] {
+            *t = true;
+        }
+        Ok(server)
     }
 
     /// Event loops, one per thread, each with its own `SO_REUSEPORT` listener (1 by default).
@@ -245,6 +269,53 @@ impl Server {
             move |sock| hyper_net::tls::TlsStream::accept(sock, config.clone()),
             factory,
         )
+    }
+}
+
+#[cfg(feature = "tls")]
+impl Server {
+    /// Serves plain HTTP on the addresses given to [`Server::http`] and
+    /// [`Server::listen`], and HTTPS with `config` on those given to
+    /// [`Server::listen_tls`], with handlers of one type over
+    /// [`MaybeTls`](hyper_net::tls::MaybeTls) (their factory learns which through
+    /// [`HandlerFactory::create_for`]).
+    ///
+    /// # Errors
+    ///
+    /// Binding a listener or starting a loop failed.
+    pub fn handle_mixed<F>(
+        self,
+        config: std::sync::Arc<hyper_net::rustls::ServerConfig>,
+        factory: F,
+    ) -> io::Result<Listening>
+    where
+        F: HandlerFactory<hyper_net::tls::MaybeTls> + Clone + Send + 'static,
+    {
+        use hyper_net::tls::{MaybeTls, TlsStream};
+        use std::sync::{Arc, OnceLock};
+        // The bound TLS addresses (port 0 resolves at bind): set right after binding; a
+        // connection accepted in between waits for it.
+        let tls_addrs: Arc<OnceLock<Vec<SocketAddr>>> = Arc::new(OnceLock::new());
+        let known = Arc::clone(&tls_addrs);
+        let flags = self.tls.clone();
+        let wrap = move |sock: hyper_net::TcpStream| -> io::Result<MaybeTls> {
+            let local = sock.local_addr()?;
+            let is_tls = known.wait().iter().any(|a| {
+                a.port() == local.port() && (a.ip().is_unspecified() || a.ip() == local.ip())
+            });
+            if is_tls {
+                Ok(MaybeTls::Tls(Box::new(TlsStream::accept(
+                    sock,
+                    config.clone(),
+                )?)))
+            } else {
+                Ok(MaybeTls::Plain(sock))
+            }
+        };
+        let listening = self.handle_transport(wrap, factory)?;
+        let bound = listening.addrs().iter().zip(&flags);
+        let _ = tls_addrs.set(bound.filter(|(_, t)| **t).map(|(a, _)| *a).collect());
+        Ok(listening)
     }
 }
 
