@@ -300,7 +300,15 @@ impl Server {
         let flags = self.tls.clone();
         let wrap = move |sock: hyper_net::TcpStream| -> io::Result<MaybeTls> {
             let local = sock.local_addr()?;
-            let is_tls = known.wait().iter().any(|a| {
+            let tls_addrs = loop {
+                // Set microseconds after the loops start (`OnceLock::wait` is newer than
+                // our minimum Rust).
+                match known.get() {
+                    Some(addrs) => break addrs,
+                    None => std::thread::yield_now(),
+                }
+            };
+            let is_tls = tls_addrs.iter().any(|a| {
                 a.port() == local.port() && (a.ip().is_unspecified() || a.ip() == local.ip())
             });
             if is_tls {
