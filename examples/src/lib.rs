@@ -15,6 +15,7 @@ pub mod std_server;
 pub mod sync;
 pub mod tokio_server;
 pub mod wait;
+pub mod websocket;
 
 /// Whether `method` is one HTTP defines (RFC 9110 §9 and PATCH): a route that does not
 /// serve it answers `405`; a method outside this list is `501` (no route knows it).

@@ -99,6 +99,9 @@ pub(crate) struct ServerConn<H> {
     /// What the debug log says of the exchange when it ends (only while debug logging is
     /// on: it costs an allocation per request).
     log: Option<Box<ExchangeLog>>,
+    /// The connection switched protocols (`101`): the bytes read past the request head,
+    /// for the handler's [`Handler::on_upgrade`].
+    upgraded: Option<Vec<u8>>,
 }
 
 /// One exchange as the debug log reports it.
@@ -141,6 +144,7 @@ where
                 peer,
                 head_at: None,
                 log: None,
+                upgraded: None,
             }),
         };
         if self.stopping {
@@ -209,7 +213,14 @@ where
         }
         if let Some(h) = conn.handler.take() {
             // A handler that panics here loses nothing else: the connection is gone.
-            let _ = catch(|| h.on_remove(transport));
+            match conn.upgraded.take() {
+                Some(read_ahead) => {
+                    let _ = catch(|| h.on_upgrade(transport, read_ahead));
+                }
+                None => {
+                    let _ = catch(|| h.on_remove(transport));
+                }
+            }
         }
         if self.spare.len() < SPARE_CONNS {
             conn.clear_exchange();
@@ -223,6 +234,7 @@ impl<H> ServerConn<H> {
     /// Forgets the exchange that ended: no handler, waiting for a head.
     fn clear_exchange(&mut self) {
         self.handler = None;
+        self.upgraded = None;
         self.error_status = None;
         if let Some(l) = self.log.take() {
             log::debug!(
@@ -386,6 +398,13 @@ impl<H> ServerConn<H> {
         let asked = self.proto.next().interest();
         let next = match asked {
             Interest::Remove => {
+                if self.proto.is_upgraded() {
+                    // The new protocol's first bytes may be here already: they go with
+                    // the socket to `on_upgrade`.
+                    self.upgraded = Some(io.buffered().to_vec());
+                    let n = io.buffered().len();
+                    io.consume(n);
+                }
                 self.proto.close();
                 return Flow::Yield(Step::close());
             }

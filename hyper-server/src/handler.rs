@@ -91,6 +91,20 @@ pub trait Handler<T: Transport> {
         }
     }
 
+    /// The handler answered `101 Switching Protocols` (to a request with `Upgrade`) and
+    /// then returned [`Next::remove`]: HTTP/1.1 is over on this connection, and the socket
+    /// is the handler's, with `read_ahead`, the bytes the client sent past its request head
+    /// (the new protocol's first bytes, if any). The socket is out of the event loop
+    /// (deregistered, non-blocking); the 101 answer was written. Default:
+    /// [`Handler::on_remove`], which closes it.
+    fn on_upgrade(self, transport: T, read_ahead: Vec<u8>)
+    where
+        Self: Sized,
+    {
+        let _ = read_ahead;
+        self.on_remove(transport);
+    }
+
     /// The connection closed while this handler owned it; `transport` is the socket (a
     /// handler that upgraded the connection can keep it).
     fn on_remove(self, transport: T)
