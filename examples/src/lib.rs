@@ -14,6 +14,7 @@ pub mod proxy;
 pub mod std_server;
 pub mod sync;
 pub mod tokio_server;
+pub mod tunnel;
 pub mod wait;
 pub mod websocket;
 

@@ -122,6 +122,21 @@ pub struct Proxy {
     head_sent: bool,
     /// The request was refused here (a target for another host): 400, not 502.
     refused: bool,
+    /// `CONNECT` targets this proxy tunnels to (`host:port`); none by default.
+    connect_allowed: Arc<[String]>,
+    /// A `CONNECT` in progress: its target, then the connected stream.
+    tunnel: Option<Tunnel>,
+}
+
+/// A `CONNECT` request's state.
+#[derive(Debug)]
+enum Tunnel {
+    /// Not on the allow-list: 403.
+    Forbidden(String),
+    /// Connecting on a thread, which wakes the handler.
+    Connecting(crate::tunnel::Slot),
+    /// Connected and answered 200: spliced once the socket is handed over.
+    Open(std::net::TcpStream),
 }
 
 impl Proxy {
@@ -158,7 +173,17 @@ impl Proxy {
             pos: 0,
             head_sent: false,
             refused: false,
+            connect_allowed: Arc::from([]),
+            tunnel: None,
         }
+    }
+
+    /// Also tunnels `CONNECT host:port` requests to the targets listed (`host:port`, as
+    /// the request line names them), answering 403 for any other: `curl -p -x
+    /// http://PROXY https://host:port/` then works through the proxy.
+    pub fn allow_connect(mut self, targets: Arc<[String]>) -> Self {
+        self.connect_allowed = targets;
+        self
     }
 
     /// The upstream URL for `req`: the upstream plus the path and query. An absolute-form
@@ -185,6 +210,20 @@ impl Proxy {
 
 impl Handler<TcpStream> for Proxy {
     fn on_request(&mut self, req: Request<'_>) -> Next {
+        if req.method() == hyper_server::Method::CONNECT {
+            let target = req.target();
+            if !crate::tunnel::is_allowed(target, &self.connect_allowed) {
+                self.tunnel = Some(Tunnel::Forbidden(format!(
+                    "this proxy does not tunnel to {target}\n"
+                )));
+                return Next::write();
+            }
+            let Some(ctrl) = lock(&self.pipe).server.clone() else {
+                return Next::remove();
+            };
+            self.tunnel = Some(Tunnel::Connecting(crate::tunnel::connect(target, ctrl)));
+            return Next::wait();
+        }
         let url = match self.url_for(&req) {
             Ok(url) => url,
             Err(why) => {
@@ -252,6 +291,9 @@ impl Handler<TcpStream> for Proxy {
 
     fn on_response(&mut self, res: &mut Response) -> Next {
         self.head_sent = true;
+        if let Some(tunnel) = self.tunnel.take() {
+            return self.answer_connect(tunnel, res);
+        }
         let p = lock(&self.pipe);
         if let Some(msg) = &p.failed {
             if p.status.is_none() && self.refused {
@@ -282,6 +324,12 @@ impl Handler<TcpStream> for Proxy {
         Next::write()
     }
 
+    fn on_upgrade(self, transport: TcpStream, read_ahead: Vec<u8>) {
+        if let Some(Tunnel::Open(target)) = self.tunnel {
+            crate::tunnel::splice(transport, read_ahead, target);
+        }
+    }
+
     fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
         loop {
             while self.pos < self.current.len() {
@@ -308,6 +356,36 @@ impl Handler<TcpStream> for Proxy {
                 None => return self.decide(&p),
             }
         }
+    }
+}
+
+impl Proxy {
+    /// The answer to a `CONNECT`: 200 and the tunnel (the socket comes back in
+    /// `on_upgrade`), 403 for a target not allowed, 502 when it could not be reached.
+    fn answer_connect(&mut self, tunnel: Tunnel, res: &mut Response) -> Next {
+        let failed = match tunnel {
+            Tunnel::Forbidden(msg) => (StatusCode::FORBIDDEN, msg),
+            Tunnel::Connecting(slot) => match slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+            {
+                Some(Ok(stream)) => {
+                    self.tunnel = Some(Tunnel::Open(stream));
+                    // A 2xx to CONNECT ends HTTP/1.1 here.
+                    return Next::remove();
+                }
+                Some(Err(e)) => (StatusCode::BAD_GATEWAY, format!("tunnel target: {e}\n")),
+                None => (
+                    StatusCode::BAD_GATEWAY,
+                    "tunnel target: no answer\n".to_owned(),
+                ),
+            },
+            Tunnel::Open(_) => return Next::remove(),
+        };
+        res.set_status(failed.0);
+        self.current = failed.1.into_bytes();
+        res.set_content_length(self.current.len() as u64);
+        let _ = res.set_header("Content-Type", "text/plain");
+        lock(&self.pipe).failed = Some(String::new());
+        Next::write()
     }
 }
 

@@ -514,3 +514,70 @@ fn mixed_listeners_and_sni_reach_the_handler() {
     srv.close().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `curl -p -x http://PROXY https://...`: the proxy tunnels `CONNECT` to an allowed target
+/// (our TLS server; TLS runs end to end through the tunnel, two requests on it), refuses
+/// others with 403, and answers 502 when the target cannot be reached.
+#[test]
+fn proxy_connect_tunnels_to_allowed_targets() {
+    use examples::proxy::{Proxy, Upstream};
+    let (dir, cert, _key, cert_pem, key_pem) = certificate("connect");
+    let tls = https(
+        &cert_pem,
+        &key_pem,
+        Server::http("127.0.0.1:0").unwrap(),
+        Hello::new,
+    );
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let allowed: std::sync::Arc<[String]> = [
+        format!("localhost:{}", tls.addr().port()),
+        format!("localhost:{closed}"),
+    ]
+    .into();
+    let client: Client<Upstream> = Client::builder().build().unwrap();
+    let upstream: std::sync::Arc<str> = "http://127.0.0.1:9".into();
+    let proxy = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |ctrl| {
+            Proxy::new(client.clone(), upstream.clone(), ctrl).allow_connect(allowed.clone())
+        })
+        .unwrap();
+    let via = format!("http://{}", proxy.addr());
+    let url = format!("https://localhost:{}/", tls.addr().port());
+    let cacert = cert.to_str().unwrap();
+    let both = stdout(
+        "curl",
+        &[
+            "-sS",
+            "--max-time",
+            "20",
+            "-p",
+            "-x",
+            &via,
+            "--cacert",
+            cacert,
+            &url,
+            &url,
+        ],
+    );
+    assert_eq!(both, "Hello, World!Hello, World!");
+    let status = |target: &str| {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "--max-time", "20", "-p", "-x", &via, "-k"])
+            .arg(target)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let forbidden = status("https://localhost:1/");
+    assert!(forbidden.contains("403"), "{forbidden}");
+    let unreachable = status(&format!("https://localhost:{closed}/"));
+    assert!(unreachable.contains("502"), "{unreachable}");
+    proxy.close().unwrap();
+    tls.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
