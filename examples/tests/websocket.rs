@@ -100,3 +100,94 @@ fn plain_requests_get_426_404_and_the_index() {
     assert!(out.starts_with("websocket echo"), "{out}");
     srv.close().unwrap();
 }
+
+/// hyper-client's side of an upgrade: it sends the handshake, sees the `101` in
+/// `on_response`, and gets the socket in `on_upgrade`, where a WebSocket client (tungstenite)
+/// takes over and talks to the `websocket` example.
+#[test]
+fn hyper_client_upgrades_and_gets_the_socket() {
+    use hyper_client::{Client, MaybeTls};
+    use std::sync::mpsc::{channel, Sender};
+
+    struct Upgrade {
+        status: u16,
+        done: Sender<Result<String, String>>,
+    }
+    impl hyper_client::Handler<MaybeTls> for Upgrade {
+        fn on_request(&mut self, req: &mut hyper_client::Request) -> hyper_client::Next {
+            for (name, value) in [
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("Sec-WebSocket-Version", "13"),
+            ] {
+                req.set_header(name, value).unwrap();
+            }
+            hyper_client::Next::read()
+        }
+        fn on_request_writable(
+            &mut self,
+            _: &mut hyper_client::Encoder<'_, '_, MaybeTls>,
+        ) -> hyper_client::Next {
+            hyper_client::Next::read()
+        }
+        fn on_response(&mut self, res: hyper_client::Response<'_>) -> hyper_client::Next {
+            self.status = res.status().as_u16();
+            hyper_client::Next::read()
+        }
+        fn on_response_readable(
+            &mut self,
+            _: &mut hyper_client::Decoder<'_, '_, MaybeTls>,
+        ) -> hyper_client::Next {
+            let _ = self
+                .done
+                .send(Err(format!("no upgrade: status {}", self.status)));
+            hyper_client::Next::remove()
+        }
+        fn on_error(&mut self, err: hyper_client::Error) -> hyper_client::Next {
+            let _ = self.done.send(Err(err.to_string()));
+            hyper_client::Next::remove()
+        }
+        fn on_upgrade(self, transport: MaybeTls, read_ahead: Vec<u8>) {
+            let MaybeTls::Plain(sock) = transport else {
+                let _ = self.done.send(Err("expected plain TCP".into()));
+                return;
+            };
+            let sock = TcpStream::from(std::os::fd::OwnedFd::from(sock));
+            let done = self.done;
+            std::thread::spawn(move || {
+                let talk = || -> Result<String, Box<dyn std::error::Error>> {
+                    sock.set_nonblocking(false)?;
+                    let mut ws = tungstenite::WebSocket::from_partially_read(
+                        sock,
+                        read_ahead,
+                        tungstenite::protocol::Role::Client,
+                        None,
+                    );
+                    ws.send(tungstenite::Message::text("over the upgraded socket"))?;
+                    let back = ws.read()?.into_text()?.to_string();
+                    ws.close(None)?;
+                    Ok(back)
+                };
+                let _ = done.send(talk().map_err(|e| e.to_string()));
+            });
+        }
+    }
+
+    let srv = server();
+    let client: Client<Upgrade> = Client::builder().build().unwrap();
+    let (tx, rx) = channel();
+    let url = format!("http://{}/ws", srv.addr());
+    client
+        .request(
+            url.as_str(),
+            Upgrade {
+                status: 0,
+                done: tx,
+            },
+        )
+        .unwrap();
+    let got = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(got.unwrap(), "over the upgraded socket");
+    srv.close().unwrap();
+}

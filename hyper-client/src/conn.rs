@@ -106,6 +106,9 @@ pub(crate) struct ClientConn<H> {
     /// This connection already completed an exchange (a failure may be a stale pool hit).
     reused: bool,
     tag: ExchangeTag,
+    /// The server switched protocols (`101`, or a 2xx to `CONNECT`): the bytes read past
+    /// the response head, for the handler's `on_upgrade` with the transport.
+    upgraded: Option<Vec<u8>>,
 }
 
 /// Calls `on_request_writable` once and records its `Next`: whether it made progress
@@ -318,6 +321,7 @@ impl<H: Handler<MaybeTls>> Driver for ClientDriver<H> {
                     active: None,
                     reused: false,
                     tag: ExchangeTag::default(),
+                    upgraded: None,
                 };
                 conn.start(job);
                 Some(conn)
@@ -366,13 +370,16 @@ impl<H: Handler<MaybeTls>> Driver for ClientDriver<H> {
         })
     }
 
-    fn keeps_transport(&self, _: &Self::Conn) -> bool {
-        false
+    fn keeps_transport(&self, conn: &Self::Conn) -> bool {
+        // Only an upgraded connection's handler takes the socket.
+        conn.upgraded.is_some()
     }
 
-    fn closed(&mut self, mut conn: Self::Conn, _transport: MaybeTls, why: Closed) {
+    fn closed(&mut self, mut conn: Self::Conn, transport: MaybeTls, why: Closed) {
         self.pool.released(&conn.key);
-        if let Some(a) = conn.active.take() {
+        if let (Some(read_ahead), Some(a)) = (conn.upgraded.take(), conn.active.take()) {
+            let _ = catch(move || a.job.handler.on_upgrade(transport, read_ahead));
+        } else if let Some(a) = conn.active.take() {
             let err = match why {
                 Closed::Error(e) => Error::Io(e),
                 Closed::Shutdown => Error::Closed,
@@ -596,6 +603,14 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
                 let Some(next) = called else {
                     return handler_panicked(conn);
                 };
+                if conn.proto.is_upgraded() {
+                    // HTTP/1.1 is over on this connection: the socket and what was read
+                    // past the head go to the handler's `on_upgrade` once it is closed here.
+                    conn.upgraded = Some(io.buffered().to_vec());
+                    let rest = io.buffered().len();
+                    io.consume(rest);
+                    return Flow::Yield(Step::close());
+                }
                 conn.proto.set_next(now, next);
                 a.phase = Phase::ResponseBody;
                 Flow::Continue

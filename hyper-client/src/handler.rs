@@ -52,4 +52,16 @@ pub trait Handler<T: Transport>: Send + 'static {
     fn on_control(&mut self, ctrl: Control) {
         drop(ctrl);
     }
+
+    /// The server switched protocols: `101` to a request with `Upgrade` (and
+    /// `Connection: upgrade`), or a 2xx to `CONNECT`. After [`Handler::on_response`] saw
+    /// that head (its `Next` is not acted on), the connection leaves HTTP/1.1 and the
+    /// pool: `transport` is the handler's (out of the event loop, non-blocking), with
+    /// `read_ahead`, the bytes the server sent past its response head. Default: closes it.
+    fn on_upgrade(self, transport: T, read_ahead: Vec<u8>)
+    where
+        Self: Sized,
+    {
+        drop((transport, read_ahead));
+    }
 }
