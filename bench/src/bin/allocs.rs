@@ -39,11 +39,23 @@ fn counting() -> bool {
     ON.load(Ordering::Relaxed) && !CLIENT.with(std::cell::Cell::get)
 }
 
+static TRACE: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+static TRACED: AtomicU64 = AtomicU64::new(0);
+
+/// Records the sizes of the first few counted allocations (`ALLOCS_TRACE=1` prints them).
+fn trace(size: usize) {
+    let i = TRACED.fetch_add(1, Ordering::Relaxed);
+    if let Some(slot) = TRACE.get(i as usize) {
+        slot.store(size as u64, Ordering::Relaxed);
+    }
+}
+
 // SAFETY: forwards every call unchanged to `System`; the counters are plain atomics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if counting() {
             ALLOCS.fetch_add(1, Ordering::Relaxed);
+            trace(layout.size());
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
@@ -170,6 +182,10 @@ fn main() {
         );
     }
     stop();
+    if std::env::var_os("ALLOCS_TRACE").is_some() {
+        let sizes: Vec<u64> = TRACE.iter().map(|s| s.load(Ordering::Relaxed)).collect();
+        eprintln!("first allocation sizes: {sizes:?}");
+    }
 }
 
 /// Warms `streams` up (buffers pooled, tables grown), then counts the server's allocations
