@@ -5,7 +5,8 @@
 //! stderr. Exits non-zero with a one-line message on stderr when the request fails (bad
 //! URL, refused, timeout, broken framing, a certificate that does not verify).
 //! `https://` servers are checked against Mozilla's roots; `--cacert FILE` trusts the PEM
-//! certificates in FILE too (curl's flag).
+//! certificates in FILE too, and `--cert FILE --key FILE` presents a client certificate to
+//! servers that ask for one (curl's flags).
 
 use std::io::{ErrorKind, Read, Write};
 use std::sync::mpsc::{channel, Sender};
@@ -84,25 +85,51 @@ impl Handler<MaybeTls> for Fetch {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cacert, url) = match &args[..] {
-        [url] if !url.starts_with('-') => (None, url),
-        [flag, file, url] if flag == "--cacert" => (Some(file), url),
-        _ => {
-            eprintln!("usage: client [--cacert FILE] URL");
-            std::process::exit(2);
-        }
+    let usage = || -> ! {
+        eprintln!("usage: client [--cacert FILE] [--cert FILE --key FILE] URL");
+        std::process::exit(2)
     };
     let fail = |msg: String| -> ! {
         eprintln!("error: {msg}");
         std::process::exit(1)
     };
+    let (mut cacert, mut cert, mut key, mut url) = (None, None, None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let slot = match a.as_str() {
+            "--cacert" => &mut cacert,
+            "--cert" => &mut cert,
+            "--key" => &mut key,
+            _ if a.starts_with('-') || url.is_some() => usage(),
+            _ => {
+                url = Some(a);
+                continue;
+            }
+        };
+        *slot = Some(args.next().unwrap_or_else(|| usage()));
+    }
+    let Some(url) = url else { usage() };
+    let read = |file: &str| {
+        std::fs::read(file).unwrap_or_else(|e| fail(format!("cannot read {file}: {e}")))
+    };
     let mut builder = Client::builder().connect_timeout(Some(Duration::from_secs(10)));
-    if let Some(file) = cacert {
-        let pem = std::fs::read(file).unwrap_or_else(|e| fail(format!("cannot read {file}: {e}")));
-        let config = hyper_client::tls::client_config_with_extra_roots(&pem)
-            .unwrap_or_else(|e| fail(format!("{file}: {e}")));
-        builder = builder.tls_config(config);
+    if cacert.is_some() || cert.is_some() {
+        let mut tls = hyper_client::tls::ClientTls::new();
+        if let Some(file) = &cacert {
+            tls = tls
+                .add_roots_pem(&read(file))
+                .unwrap_or_else(|e| fail(format!("{file}: {e}")));
+        }
+        match (&cert, &key) {
+            (Some(c), Some(k)) => {
+                tls = tls
+                    .client_cert_pem(&read(c), &read(k))
+                    .unwrap_or_else(|e| fail(format!("{c} and {k}: {e}")));
+            }
+            (None, None) => {}
+            _ => usage(),
+        }
+        builder = builder.tls_config(tls.try_build().unwrap_or_else(|e| fail(e.to_string())));
     }
     let client = builder
         .build()

@@ -581,3 +581,89 @@ fn proxy_connect_tunnels_to_allowed_targets() {
     tls.close().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Mutual TLS: a server that requires client certificates from its own CA (rustls's
+/// verifier, through `handle_tls`), and hyper-client presenting one (`ClientTls`); curl
+/// with `--cert`/`--key` likewise. Without a certificate, both are refused.
+#[test]
+fn client_certificates() {
+    use hyper_server::tls::rustls;
+    let (dir, cert, _key, cert_pem, key_pem) = certificate("mtls");
+    // A client CA and a client certificate it signs.
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let client_cert = rcgen::CertificateParams::new(vec!["client.example".to_owned()])
+        .unwrap()
+        .signed_by(&client_key, &ca, &ca_key)
+        .unwrap();
+    let (client_pem, client_key_pem) = (client_cert.pem(), client_key.serialize_pem());
+    std::fs::write(dir.join("client.pem"), &client_pem).unwrap();
+    std::fs::write(dir.join("client.key"), &client_key_pem).unwrap();
+    // The server: our certificate, client certificates from that CA required.
+    let mut client_roots = rustls::RootCertStore::empty();
+    client_roots.add(ca.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        std::sync::Arc::new(client_roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    use rustls::pki_types::pem::PemObject;
+    let chain =
+        vec![rustls::pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes()).unwrap()];
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .unwrap();
+    let srv = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle_tls(std::sync::Arc::new(config), |_| Hello::new())
+        .unwrap();
+    let url = format!("https://localhost:{}/", srv.addr().port());
+    // hyper-client with and without its certificate.
+    let with = hyper_client::tls::ClientTls::new()
+        .add_roots_pem(cert_pem.as_bytes())
+        .unwrap()
+        .client_cert_pem(client_pem.as_bytes(), client_key_pem.as_bytes())
+        .unwrap()
+        .build();
+    let client: Client<Fetch> = Client::builder().tls_config(with).build().unwrap();
+    assert_eq!(
+        fetch(&client, &url, None).unwrap(),
+        (200, b"Hello, World!".to_vec())
+    );
+    let without = hyper_client::tls::client_config_with_extra_roots(cert_pem.as_bytes()).unwrap();
+    let client: Client<Fetch> = Client::builder().tls_config(without).build().unwrap();
+    assert!(
+        fetch(&client, &url, None).is_err(),
+        "no client certificate, no answer"
+    );
+    // curl likewise.
+    let mut args = curl_args(srv.addr(), &cert);
+    let (c, k) = (dir.join("client.pem"), dir.join("client.key"));
+    args.extend([
+        "--cert".into(),
+        c.display().to_string(),
+        "--key".into(),
+        k.display().to_string(),
+    ]);
+    args.push(url.clone());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(stdout("curl", &args), "Hello, World!");
+    let mut bare = curl_args(srv.addr(), &cert);
+    bare.push(url);
+    let refused = std::process::Command::new("curl")
+        .args(&bare)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    srv.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -91,7 +91,7 @@ pub use hyper_net::{Control, SendError, TcpStream, Transport};
 pub mod tls {
     pub use hyper_net::rustls;
     pub use hyper_net::tls::{
-        client_config_with_extra_roots, default_client_config, MaybeTls, TlsStream,
+        client_config_with_extra_roots, default_client_config, ClientTls, MaybeTls, TlsStream,
     };
 }
 /// Protocol vocabulary from `hyper_proto`, so that a client needs no other import: the

@@ -436,9 +436,7 @@ impl Transport for MaybeTls {
 /// `webpki-roots` crate), ALPN `http/1.1`. Built once per process.
 pub fn default_client_config() -> Arc<ClientConfig> {
     static CONFIG: std::sync::OnceLock<Arc<ClientConfig>> = std::sync::OnceLock::new();
-    CONFIG
-        .get_or_init(|| client_config_with_roots(mozilla_roots()))
-        .clone()
+    CONFIG.get_or_init(|| ClientTls::new().build()).clone()
 }
 
 /// A client configuration trusting Mozilla's roots and also the certificates in `pem`
@@ -448,36 +446,139 @@ pub fn default_client_config() -> Arc<ClientConfig> {
 ///
 /// `InvalidData` when `pem` holds no certificate, or one that cannot be a root.
 pub fn client_config_with_extra_roots(pem: &[u8]) -> io::Result<Arc<ClientConfig>> {
+    Ok(ClientTls::new().add_roots_pem(pem)?.build())
+}
+
+/// Builds a client's TLS configuration: Mozilla's roots, plus roots of its own (curl's
+/// `--cacert`) and a certificate to present to servers that ask for one (curl's `--cert`
+/// and `--key`, mutual TLS). ALPN offers `http/1.1`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use hyper_net::tls::ClientTls;
+/// let config = ClientTls::new()
+///     .add_roots_pem(&std::fs::read("ca.pem")?)?
+///     .client_cert_pem(&std::fs::read("client.pem")?, &std::fs::read("client.key")?)?
+///     .build();
+/// assert_eq!(config.alpn_protocols, [b"http/1.1".to_vec()]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ClientTls {
+    roots: rustls::RootCertStore,
+    identity: Option<(
+        Vec<rustls::pki_types::CertificateDer<'static>>,
+        rustls::pki_types::PrivateKeyDer<'static>,
+    )>,
+}
+
+impl Default for ClientTls {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientTls {
+    /// Mozilla's roots, no client certificate.
+    pub fn new() -> Self {
+        Self {
+            roots: mozilla_roots(),
+            identity: None,
+        }
+    }
+
+    /// Also trusts the certificates in `pem`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` when `pem` holds no certificate, or one that cannot be a root.
+    pub fn add_roots_pem(mut self, pem: &[u8]) -> io::Result<Self> {
+        let mut added = 0;
+        for cert in pem_certs(pem, "CA certificates")? {
+            self.roots
+                .add(cert)
+                .map_err(|e| invalid("CA certificates", &e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(invalid(
+                "CA certificates",
+                &"no CERTIFICATE block in the PEM",
+            ));
+        }
+        Ok(self)
+    }
+
+    /// Presents the certificate chain in `chain_pem` (leaf first) with its private key
+    /// `key_pem` to servers that ask for a client certificate.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` when the PEM holds no certificate or no key.
+    pub fn client_cert_pem(mut self, chain_pem: &[u8], key_pem: &[u8]) -> io::Result<Self> {
+        use rustls::pki_types::pem::PemObject;
+        let chain = pem_certs(chain_pem, "client certificate")?;
+        if chain.is_empty() {
+            return Err(invalid(
+                "client certificate",
+                &"no CERTIFICATE block in the PEM",
+            ));
+        }
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| invalid("client key", &e))?;
+        self.identity = Some((chain, key));
+        Ok(self)
+    }
+
+    /// The configuration.
+    ///
+    /// # Panics
+    ///
+    /// If the client key does not suit rustls (checked by [`ClientTls::try_build`]).
+    pub fn build(self) -> Arc<ClientConfig> {
+        self.try_build()
+            .expect("a usable client certificate and key")
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` when rustls cannot use the client key.
+    pub fn try_build(self) -> io::Result<Arc<ClientConfig>> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid("TLS versions", &e))?
+            .with_root_certificates(self.roots);
+        let mut config = match self.identity {
+            Some((chain, key)) => builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| invalid("client certificate and key", &e))?,
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+}
+
+fn invalid(what: &str, e: &dyn std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("{what}: {e}"))
+}
+
+fn pem_certs(
+    pem: &[u8],
+    what: &str,
+) -> io::Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
     use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-    let bad = |e: &dyn std::fmt::Display| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("CA certificates: {e}"))
-    };
-    let mut roots = mozilla_roots();
-    let mut added = 0;
-    for cert in CertificateDer::pem_slice_iter(pem) {
-        roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
-        added += 1;
-    }
-    if added == 0 {
-        return Err(bad(&"no CERTIFICATE block in the PEM"));
-    }
-    Ok(client_config_with_roots(roots))
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(what, &e))
 }
 
 fn mozilla_roots() -> rustls::RootCertStore {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     roots
-}
-
-fn client_config_with_roots(roots: rustls::RootCertStore) -> Arc<ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Arc::new(config)
 }

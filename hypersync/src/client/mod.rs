@@ -45,6 +45,8 @@ mod stream;
 pub use rustls;
 
 pub use self::stream::{default_tls_config, tls_config_with_extra_roots};
+/// Builds a TLS configuration with roots of its own and a client certificate (mutual TLS).
+pub use hyper_net::tls::ClientTls;
 
 pub use self::response::{RawStatus, Response};
 
