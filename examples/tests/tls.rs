@@ -667,3 +667,109 @@ fn client_certificates() {
     srv.close().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// hyper-client asks the `proxy` example for a tunnel (`Request::set_connect`), gets it in
+/// `on_upgrade`, and speaks TLS through it to our HTTPS server.
+#[test]
+fn hyper_client_connect_through_the_proxy() {
+    use examples::proxy::{Proxy, Upstream};
+    use hyper_server::tls::rustls;
+    use std::sync::mpsc::{channel, Sender};
+
+    struct Tunnel {
+        target: String,
+        roots: std::sync::Arc<rustls::ClientConfig>,
+        done: Sender<Result<String, String>>,
+    }
+    impl hyper_client::Handler<MaybeTls> for Tunnel {
+        fn on_request(&mut self, req: &mut hyper_client::Request) -> hyper_client::Next {
+            req.set_connect(&self.target).unwrap();
+            hyper_client::Next::read()
+        }
+        fn on_request_writable(
+            &mut self,
+            _: &mut hyper_client::Encoder<'_, '_, MaybeTls>,
+        ) -> hyper_client::Next {
+            hyper_client::Next::read()
+        }
+        fn on_response(&mut self, res: hyper_client::Response<'_>) -> hyper_client::Next {
+            if !res.status().is_success() {
+                let _ = self
+                    .done
+                    .send(Err(format!("proxy answered {}", res.status())));
+            }
+            hyper_client::Next::remove()
+        }
+        fn on_response_readable(
+            &mut self,
+            _: &mut hyper_client::Decoder<'_, '_, MaybeTls>,
+        ) -> hyper_client::Next {
+            hyper_client::Next::remove()
+        }
+        fn on_error(&mut self, err: hyper_client::Error) -> hyper_client::Next {
+            let _ = self.done.send(Err(err.to_string()));
+            hyper_client::Next::remove()
+        }
+        fn on_upgrade(self, transport: MaybeTls, read_ahead: Vec<u8>) {
+            let MaybeTls::Plain(sock) = transport else {
+                return;
+            };
+            let sock = TcpStream::from(std::os::fd::OwnedFd::from(sock));
+            std::thread::spawn(move || {
+                let talk = || -> std::io::Result<String> {
+                    assert!(read_ahead.is_empty());
+                    sock.set_nonblocking(false)?;
+                    let name = "localhost".try_into().unwrap();
+                    let conn = rustls::ClientConnection::new(self.roots, name)
+                        .map_err(std::io::Error::other)?;
+                    let mut tls = rustls::StreamOwned::new(conn, sock);
+                    tls.write_all(
+                        b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    )?;
+                    let mut answer = String::new();
+                    let _ = tls.read_to_string(&mut answer);
+                    Ok(answer)
+                };
+                let _ = self.done.send(talk().map_err(|e| e.to_string()));
+            });
+        }
+    }
+
+    let (dir, _cert, _key, cert_pem, key_pem) = certificate("client-connect");
+    let tls = https(
+        &cert_pem,
+        &key_pem,
+        Server::http("127.0.0.1:0").unwrap(),
+        Hello::new,
+    );
+    let target = format!("localhost:{}", tls.addr().port());
+    let allowed: std::sync::Arc<[String]> = [target.clone()].into();
+    let upstream_client: Client<Upstream> = Client::builder().build().unwrap();
+    let proxy = Server::http("127.0.0.1:0")
+        .unwrap()
+        .handle(move |ctrl| {
+            Proxy::new(upstream_client.clone(), "http://127.0.0.1:9".into(), ctrl)
+                .allow_connect(allowed.clone())
+        })
+        .unwrap();
+    let roots = hyper_client::tls::client_config_with_extra_roots(cert_pem.as_bytes()).unwrap();
+    let client: Client<Tunnel> = Client::builder().build().unwrap();
+    let (done, rx) = channel();
+    let url = format!("http://{}/", proxy.addr());
+    client
+        .request(
+            url.as_str(),
+            Tunnel {
+                target,
+                roots,
+                done,
+            },
+        )
+        .unwrap();
+    let answer = rx.recv_timeout(Duration::from_secs(20)).unwrap().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("Hello, World!"), "{answer}");
+    proxy.close().unwrap();
+    tls.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}

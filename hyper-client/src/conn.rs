@@ -451,10 +451,16 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
                     return handler_panicked(conn);
                 };
                 let url = req.url();
+                // A CONNECT names its tunnel's target in authority-form, `host:port`, in
+                // the request line and in `Host` (RFC 9110 §9.3.6).
+                let (target, host) = match req.connect_target() {
+                    Some(t) => (t.as_bytes(), t.as_bytes()),
+                    None => (url.target().as_bytes(), url.authority().as_bytes()),
+                };
                 let line = RequestLine {
                     method: req.method(),
-                    target: url.target().as_bytes(),
-                    host: url.authority().as_bytes(),
+                    target,
+                    host,
                 };
                 let sent = conn.proto.send_request_head_list(
                     now,

@@ -9,13 +9,16 @@ use crate::url::Url;
 /// [`OutgoingHead`] (its methods are reached through `Deref`: `remove_header`, `headers`,
 /// `header`, `set_content_length`, `set_chunked`, `body_kind`), plus `Expect`.
 ///
-/// `Host` comes from the URL unless set here. `Content-Length` / `Transfer-Encoding:
+/// `Host` comes from the URL unless set here. [`Request::set_connect`] makes the request a
+/// `CONNECT` for a tunnel through the proxy the URL names. `Content-Length` / `Transfer-Encoding:
 /// chunked` given as headers set the framing, and `Expect: 100-continue` the expectation.
 /// Without a body declared, none is sent.
 #[derive(Debug)]
 pub struct Request {
     method: Method,
     url: Url,
+    /// `host:port` of a CONNECT's tunnel.
+    connect: Option<Box<str>>,
     head: OutgoingHead,
     expect_continue: bool,
 }
@@ -32,6 +35,7 @@ impl Request {
         Self {
             method: Method::GET,
             url,
+            connect: None,
             head,
             expect_continue: false,
         }
@@ -40,6 +44,35 @@ impl Request {
     /// The URL being requested.
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// Makes this a `CONNECT` asking the proxy the URL names (`http://proxy:3128/`) for a
+    /// tunnel to `authority` (`host:port`, sent as the request-target and `Host`). A 2xx
+    /// answer hands the connection to the handler's
+    /// [`on_upgrade`](crate::Handler::on_upgrade): the tunnel.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidHeader`] when `authority` is not `host:port`.
+    pub fn set_connect(&mut self, authority: &str) -> Result<(), InvalidHeader> {
+        let ok = authority.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty()
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+                && authority
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'/' && b != b'@')
+        });
+        if !ok {
+            return Err(InvalidHeader);
+        }
+        self.method = Method::CONNECT;
+        self.connect = Some(authority.into());
+        Ok(())
+    }
+
+    /// The tunnel target of a [`Request::set_connect`] request.
+    pub fn connect_target(&self) -> Option<&str> {
+        self.connect.as_deref()
     }
 
     /// Sets the method.
