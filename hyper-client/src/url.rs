@@ -92,6 +92,18 @@ impl Url {
         if auth.is_empty() {
             return Err(UrlError::Authority);
         }
+        if !auth.is_ascii() {
+            // An international host name: its ASCII form (punycode, UTS #46), as
+            // browsers and curl send it.
+            let (host, port) = match auth.rsplit_once(':') {
+                Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+                _ => (auth, None),
+            };
+            let ascii = idna::domain_to_ascii(host).map_err(|_| UrlError::Authority)?;
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let text = format!("{}{ascii}{port}{}", &s[..rest_start], &rest[auth_len..]);
+            return Self::parse(&text);
+        }
         let (host, port_str, host_off) = if let Some(inner) = auth.strip_prefix('[') {
             let close = inner.find(']').ok_or(UrlError::Authority)?;
             let host = &inner[..close];
@@ -130,6 +142,20 @@ impl Url {
         let target = &after_auth[..target_len];
         if target.bytes().any(|b| b <= 0x20 || b == 0x7f) {
             return Err(UrlError::Target);
+        }
+        if !target.is_ascii() {
+            // A request line is ASCII: other characters go percent-encoded (as UTF-8),
+            // as browsers send them; `%` sequences already there stay as given.
+            let mut encoded = String::with_capacity(target.len() * 3);
+            for b in target.bytes() {
+                if b.is_ascii() {
+                    encoded.push(char::from(b));
+                } else {
+                    encoded.push_str(&format!("%{b:02X}"));
+                }
+            }
+            let text = format!("{}{encoded}", &s[..rest_start + auth_len]);
+            return Self::parse(&text);
         }
         // Owned text: the original, with "/" inserted when the path is empty and without
         // the fragment (one allocation either way).
@@ -324,6 +350,13 @@ mod tests {
         );
         let u = Url::parse("https://user@h/").unwrap();
         assert_eq!(u.basic_auth(), Some("Basic dXNlcjo="));
+        let u = Url::parse("http://Bücher.example:8080/ä?q=%20").unwrap();
+        assert_eq!((u.host(), u.port()), ("xn--bcher-kva.example", 8080));
+        assert_eq!(
+            u.target(),
+            "/%C3%A4?q=%20",
+            "UTF-8 encoded, %20 kept as given"
+        );
         let uri: http::Uri = "http://h:8/x?y".parse().unwrap();
         assert_eq!(
             uri.into_url().unwrap(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hyper_client::{
-    Client, Decoder, Encoder, Error, Handler, Next, Request, Response, MaybeTls, Url,
+    Client, Decoder, Encoder, Error, Handler, MaybeTls, Next, Request, Response, Url,
 };
 
 struct Get {

@@ -15,7 +15,7 @@ use std::sync::mpsc::{channel, Sender};
 use std::time::Instant;
 
 use hyper_client::{
-    Client, Decoder, Encoder, Error, Handler, Next, Request, Response, MaybeTls, Url,
+    Client, Decoder, Encoder, Error, Handler, MaybeTls, Next, Request, Response, Url,
 };
 
 /// One GET; on success it starts the next one itself, on the client's loop thread, until
