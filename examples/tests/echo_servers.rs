@@ -236,46 +236,17 @@ print("ok")
     );
     assert_eq!(out.trim(), "ok");
     // nginx in front: it forwards the whole body before it reads the answer.
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("nginx must be installed (.ci/run installs it)");
     let dir = std::env::temp_dir().join(format!("hyper-next-nginx-echo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let conf = format!(
-        "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{ access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; \
-         fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi; \
-         client_max_body_size 64m; \
-         server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://{addr}; \
-         proxy_http_version 1.1; }} }} }}\n",
-        d = dir.display(),
+    let http = format!(
+        "client_max_body_size 64m; server {{ listen 127.0.0.1:{port}; location / {{ \
+         proxy_pass http://{addr}; proxy_http_version 1.1; }} }}"
     );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let mut child = Command::new(nginx)
-        .args([
-            "-p",
-            dir.to_str().unwrap(),
-            "-c",
-            dir.join("nginx.conf").to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let t0 = std::time::Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "nginx did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut child = common::start_nginx(&dir, &http, port);
     let result = Command::new("python3")
         .args(["-c", script, "127.0.0.1", &port.to_string(), "/echo"])
         .output()

@@ -224,10 +224,6 @@ fn stalled_and_broken_handshakes_are_closed() {
 /// hypersync's blocking client trusting that certificate (and refusing it without).
 #[test]
 fn hypersync_client_against_nginx_over_tls() {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("nginx must be installed (.ci/run installs it)");
     let (dir, cert, key, cert_pem, _) = certificate("nginx");
     let free = || {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -235,39 +231,18 @@ fn hypersync_client_against_nginx_over_tls() {
     };
     // One port per TLS version: the client must speak both.
     let (port12, port13) = (free(), free());
-    let conf = format!(
-        "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{ access_log off; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; \
-         fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi; \
-         ssl_certificate {c}; ssl_certificate_key {k}; \
-         server {{ listen 127.0.0.1:{port12} ssl; ssl_protocols TLSv1.2; \
-         location / {{ default_type text/plain; return 200 \"from nginx $ssl_server_name $ssl_protocol\\n\"; }} }} \
-         server {{ listen 127.0.0.1:{port13} ssl; ssl_protocols TLSv1.3; \
-         location / {{ default_type text/plain; return 200 \"from nginx $ssl_server_name $ssl_protocol\\n\"; }} }} }}\n",
-        d = dir.display(),
+    let answer = "location / { default_type text/plain; \
+                  return 200 \"from nginx $ssl_server_name $ssl_protocol\\n\"; }";
+    let http = format!(
+        "ssl_certificate {c}; ssl_certificate_key {k}; \
+         server {{ listen 127.0.0.1:{port12} ssl; ssl_protocols TLSv1.2; {answer} }} \
+         server {{ listen 127.0.0.1:{port13} ssl; ssl_protocols TLSv1.3; {answer} }}",
         c = cert.display(),
         k = key.display(),
     );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let mut child = std::process::Command::new(nginx)
-        .args([
-            "-p",
-            dir.to_str().unwrap(),
-            "-c",
-            dir.join("nginx.conf").to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let t0 = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port13)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "nginx did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    let mut child = common::start_nginx(&dir, &http, port13);
+    while TcpStream::connect(("127.0.0.1", port12)).is_err() {
+        std::thread::sleep(Duration::from_millis(20));
     }
     let result = std::panic::catch_unwind(|| {
         let mut client = hypersync::Client::new();
