@@ -271,6 +271,18 @@ impl IntoUrl for String {
     }
 }
 
+impl IntoUrl for &url::Url {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Url::parse(self.as_str())
+    }
+}
+
+impl IntoUrl for url::Url {
+    fn into_url(self) -> Result<Url, UrlError> {
+        Url::parse(self.as_str())
+    }
+}
+
 impl IntoUrl for &http::Uri {
     fn into_url(self) -> Result<Url, UrlError> {
         Url::parse(&self.to_string())
@@ -356,6 +368,11 @@ mod tests {
             u.target(),
             "/%C3%A4?q=%20",
             "UTF-8 encoded, %20 kept as given"
+        );
+        let parsed = url::Url::parse("https://Bücher.example/a b").unwrap();
+        assert_eq!(
+            parsed.into_url().unwrap(),
+            Url::parse("https://xn--bcher-kva.example/a%20b").unwrap()
         );
         let uri: http::Uri = "http://h:8/x?y".parse().unwrap();
         assert_eq!(
