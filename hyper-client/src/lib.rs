@@ -4,6 +4,11 @@
 //! timeouts, and one safe retry of an idempotent request that hit a pooled connection the
 //! server had already closed.
 //!
+//! `https://` is built in (rustls, Mozilla's roots; [`Builder::tls_config`] with
+//! [`tls::ClientTls`] for other roots or a client certificate); handlers see the connection
+//! as [`MaybeTls`]. A `101` answer, or a 2xx to a `CONNECT` ([`Request::set_connect`]),
+//! hands the socket to [`Handler::on_upgrade`].
+//!
 //! Requests are started from any thread with [`Client::request`]; each has a handler that
 //! fills the request head, writes the body, and reads the response as it arrives, answering
 //! every call with a [`Next`]. One client runs one handler type: an enum serves several

@@ -14,6 +14,12 @@
 //! `Connection: close`, a `Date` header, and a handler that panics costs only its own
 //! connection (500 if nothing was sent yet).
 //!
+//! HTTPS (feature `tls`): `Server::handle_tls` with a rustls configuration
+//! (`tls::server_config_from_pem`), or `listen_tls` + `handle_mixed` for HTTP and HTTPS on
+//! one server; a factory implementing [`HandlerFactory::create_for`] learns per request
+//! whether the connection is TLS and the SNI host name. A handler that answers `101` gets
+//! the socket in [`Handler::on_upgrade`].
+//!
 //! # Example
 //!
 //! A whole server: every request is answered `Hello, World!`, the body written as far as
