@@ -548,6 +548,21 @@ fn proxy_connect_tunnels_to_allowed_targets() {
         assert!(!out.status.success());
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
+    // hypersync's client through the same proxy: https goes through a CONNECT tunnel,
+    // with the pooled tunnel reused for the second request.
+    let mut sync = hypersync::Client::with_http_proxy("127.0.0.1", proxy.addr().port());
+    sync.set_tls_config(
+        hypersync::client::tls_config_with_extra_roots(cert_pem.as_bytes()).unwrap(),
+    );
+    for _ in 0..2 {
+        let mut res = sync.get(url.as_str()).send().unwrap();
+        let mut body = String::new();
+        res.read_to_string(&mut body).unwrap();
+        assert_eq!(
+            (res.status, body.as_str()),
+            (hypersync::Ok, "Hello, World!")
+        );
+    }
     let forbidden = status("https://localhost:1/");
     assert!(forbidden.contains("403"), "{forbidden}");
     let unreachable = status(&format!("https://localhost:{closed}/"));

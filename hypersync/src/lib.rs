@@ -51,7 +51,7 @@
 //! | `HttpDate(time::Tm)` | `HttpDate(SystemTime)` | `time` 0.1 is retired |
 //! | `ConnectionOption::ConnectionHeader(UniCase<String>)` | `ConnectionHeader(String)` | one dependency less for a rare variant |
 //! | `Handler::on_connection_start` / `on_connection_end` | not called | requests, not connections, reach workers |
-//! | TLS through a connector (`Client::with_connector(HttpsConnector)`, `net::SslClient`) | the client speaks `https://` itself: rustls, Mozilla's roots, `Client::set_tls_config` for others (`client::tls_config_with_extra_roots`, `client::ClientTls` for a client certificate) | one well-kept TLS stack instead of a choice of OpenSSL bindings |
+//! | TLS through a connector (`Client::with_connector(HttpsConnector)`, `net::SslClient`) | the client speaks `https://` itself: rustls, Mozilla's roots, `Client::set_tls_config` for others (`client::tls_config_with_extra_roots`, `client::ClientTls` for a client certificate); through `with_http_proxy` it opens a `CONNECT` tunnel | one well-kept TLS stack instead of a choice of OpenSSL bindings |
 //! | TLS servers (`Server::https(addr, ssl)`) | not yet (hyper-server's `handle_tls` is the event-loop way) | |
 
 #![allow(elided_lifetimes_in_paths)]

@@ -139,11 +139,41 @@ fn an_untrusted_server_is_refused() {
     assert!(tls_config_with_extra_roots(b"not a certificate").is_err());
 }
 
+/// https through an HTTP proxy goes through a CONNECT tunnel; a proxy that refuses it is
+/// reported with its status (the success path is in `examples/tests/tls.rs`, through the
+/// `proxy` example).
 #[test]
-fn https_through_a_proxy_is_refused_plainly() {
-    let client = Client::with_http_proxy("127.0.0.1", 9);
-    let err = client.get("https://localhost/").send().unwrap_err();
-    assert!(err.to_string().contains("CONNECT"), "{err}");
+fn https_through_a_proxy_uses_connect() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let record = seen.clone();
+    thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(sock);
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        *record.lock().unwrap() = line;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                break;
+            }
+        }
+        let _ = reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+    });
+    let client = Client::with_http_proxy("127.0.0.1", port);
+    let err = client
+        .get("https://secure.example:8443/x")
+        .send()
+        .unwrap_err();
+    assert!(err.to_string().contains("403"), "{err}");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        "CONNECT secure.example:8443 HTTP/1.1\r\n"
+    );
 }
 
 #[test]

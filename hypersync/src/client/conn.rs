@@ -34,19 +34,23 @@ pub(crate) struct HttpConn {
 
 impl HttpConn {
     /// Connects to `addr` for `key`; an `https` key gets a TLS session with `tls`, for
-    /// the key's host (SNI and the certificate's name).
+    /// the key's host (SNI and the certificate's name), through a CONNECT tunnel when `addr`
+    /// is a proxy's.
     pub(crate) fn connect(
         key: Key,
         addr: (&str, u16),
-        read: Option<Duration>,
-        write: Option<Duration>,
+        (read, write): (Option<Duration>, Option<Duration>),
+        via_proxy: bool,
         tls: &Arc<rustls::ClientConfig>,
     ) -> io::Result<HttpConn> {
-        let sock = TcpStream::connect(addr)?;
+        let mut sock = TcpStream::connect(addr)?;
         sock.set_nodelay(true)?;
         sock.set_read_timeout(read)?;
         sock.set_write_timeout(write)?;
         let stream = if key.0 == "https" {
+            if via_proxy {
+                tunnel(&mut sock, &key.1, key.2)?;
+            }
             Stream::tls(sock, Arc::clone(tls), &key.1)?
         } else {
             Stream::Plain(sock)
@@ -198,6 +202,44 @@ impl HttpConn {
     /// Whether another request can go on this connection now.
     pub(crate) fn reusable(&self) -> bool {
         self.proto.can_send_request() && self.rbuf.unparsed().is_empty()
+    }
+}
+
+/// Asks the proxy at the other end of `sock` for a tunnel to `host:port` (CONNECT) and
+/// reads its answer: a 2xx leaves `sock` connected to the target.
+fn tunnel(sock: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    sock.write_all(request.as_bytes())?;
+    // The proxy sends nothing past its head before we speak: read up to the blank line.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if sock.read(&mut byte)? == 0 || head.len() > 16 * 1024 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the proxy closed or sent an oversized head instead of answering CONNECT",
+            ));
+        }
+        head.push(byte[0]);
+    }
+    let mut parser = hyper_proto::ResponseParser::new(hyper_proto::Limits::default());
+    let status = parser
+        .parse(&head, &http::Method::CONNECT)
+        .ok()
+        .flatten()
+        .map(|r| r.status());
+    match status {
+        Some(s) if s.is_success() => Ok(()),
+        Some(s) => Err(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            format!("the proxy refused the tunnel to {authority}: {s}"),
+        )),
+        None => Err(invalid("the proxy's answer to CONNECT is not HTTP")),
     }
 }
 

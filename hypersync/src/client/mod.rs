@@ -230,14 +230,9 @@ impl Client {
                     Some((ref h, p)) => (h.as_str(), p),
                     None => (host, port),
                 };
-                if key.0 == "https" && self.proxy.is_some() {
-                    return Err(Error::Io(io::Error::new(
-                        io::ErrorKind::Unsupported,
-                        "https through an HTTP proxy needs a CONNECT tunnel, not built yet",
-                    )));
-                }
                 let timeouts = (self.read_timeout, self.write_timeout);
-                HttpConn::connect(key, (host, port), timeouts.0, timeouts.1, &self.tls)?
+                let via_proxy = self.proxy.is_some();
+                HttpConn::connect(key, (host, port), timeouts, via_proxy, &self.tls)?
             }
         };
         Ok(conn)
@@ -487,9 +482,11 @@ fn exchange(
     body: &mut Option<Body<'_>>,
 ) -> Result<Response> {
     let http_method = http::Method::try_from(method)?;
+    // Through a proxy, `http` requests name the whole URL; `https` ones go through a
+    // CONNECT tunnel and name only the path, as to the server itself.
     let target = match client.proxy {
-        Some(_) => &url[..url::Position::AfterQuery],
-        None => &url[url::Position::BeforePath..url::Position::AfterQuery],
+        Some(_) if url.scheme() == "http" => &url[..url::Position::AfterQuery],
+        _ => &url[url::Position::BeforePath..url::Position::AfterQuery],
     };
     let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
     let fields: Vec<(&[u8], &[u8])> = headers.lines().map(|(n, v)| (n.as_bytes(), v)).collect();
