@@ -161,6 +161,18 @@ while True:
         break
     got += part
 assert got.startswith(b"HTTP/1.1 200 OK") and got.endswith(b"POST /echo\n"), got
+# Pipelined: 8 requests in one TLS write, answered in order.
+p = ctx.wrap_socket(__import__("socket").create_connection(("127.0.0.1", int(sys.argv[2]))),
+                    server_hostname="localhost")
+p.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n" * 7
+          + b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+got = b""
+while True:
+    part = p.recv(65536)
+    if not part:
+        break
+    got += part
+assert got.count(b"HTTP/1.1 200 OK\r\n") == 8, got
 print("ok", version)
 "#;
     let out = stdout(
