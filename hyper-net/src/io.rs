@@ -2,7 +2,7 @@
 //! socket behind it (read once at a time, with the edge-triggered rules), and the write
 //! buffer the loop flushes after the call.
 
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice};
 use std::time::Instant;
 
 use crate::buf::{BufPool, ReadBuf};
@@ -213,7 +213,7 @@ impl<T: Transport> Io<'_, T> {
     }
 }
 
-pub(crate) fn flush<T: Write>(
+pub(crate) fn flush<T: Transport>(
     t: &mut T,
     wbuf: &mut Option<Vec<u8>>,
     write_ready: &mut bool,
@@ -244,9 +244,13 @@ pub(crate) fn flush<T: Write>(
     }
 }
 
-/// Flushes what the transport itself holds (a TLS session's records; nothing for a plain
-/// socket). Returns whether everything went.
-fn flush_transport<T: Write>(t: &mut T, write_ready: &mut bool) -> io::Result<bool> {
+/// Flushes what the transport itself holds (a TLS session's records), when it says it
+/// holds some: a plain socket never does, and costs nothing here. Returns whether
+/// everything went.
+fn flush_transport<T: Transport>(t: &mut T, write_ready: &mut bool) -> io::Result<bool> {
+    if t.blocked() != crate::transport::Blocked::Write {
+        return Ok(true);
+    }
     match t.flush() {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
