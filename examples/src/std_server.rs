@@ -112,7 +112,6 @@ fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(DEFAULT_SEND_TIMEOUT))?;
     let mut date = DateCache::new(SystemTime::now());
-    let mut date_at = Instant::now();
     let mut echo = EchoConn::new(config, Instant::now());
     // Bytes read and not yet consumed are `input[start..end]`.
     let mut input = vec![0u8; READ_SIZE];
@@ -156,10 +155,7 @@ fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
             Ok(n) => {
                 end += n;
                 now = Instant::now();
-                if now >= date_at {
-                    date.update(SystemTime::now());
-                    date_at = now + Duration::from_millis(500);
-                }
+                date.refresh(now, SystemTime::now);
                 start += echo.on_input(now, &input[start..end], &mut out, &date);
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {

@@ -35,8 +35,7 @@ const LINGER: Duration = Duration::from_secs(1);
 
 thread_local! {
     static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-    static DATE: RefCell<(DateCache, Option<Instant>)> =
-        RefCell::new((DateCache::new(SystemTime::now()), None));
+    static DATE: RefCell<DateCache> = RefCell::new(DateCache::new(SystemTime::now()));
 }
 
 /// A buffer from this thread's pool (empty, with room for [`BUF_SIZE`] bytes).
@@ -63,11 +62,8 @@ fn give_buf(buf: &mut Vec<u8>) {
 fn with_date<R>(now: Instant, f: impl FnOnce(&DateCache) -> R) -> R {
     DATE.with(|d| {
         let mut d = d.borrow_mut();
-        if d.1.is_none_or(|at| now >= at) {
-            d.0.update(SystemTime::now());
-            d.1 = Some(now + Duration::from_millis(500));
-        }
-        f(&d.0)
+        d.refresh(now, SystemTime::now);
+        f(&d)
     })
 }
 

@@ -2,7 +2,7 @@
 //! caller's clock.
 
 use core::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A formatted `Date` value (IMF-fixdate), refreshed by the caller from its own clock, at
 /// most once a second in practice.
@@ -22,6 +22,8 @@ pub struct DateCache {
     /// `date: ` + the 29-byte value + CRLF: the whole header line, written in one copy.
     line: [u8; 37],
     secs: u64,
+    /// When [`DateCache::refresh`] next reads the wall clock.
+    next: Option<Instant>,
 }
 
 impl DateCache {
@@ -33,6 +35,7 @@ impl DateCache {
         let mut cache = Self {
             line,
             secs: u64::MAX,
+            next: None,
         };
         cache.update(now);
         cache
@@ -49,6 +52,29 @@ impl DateCache {
         format_imf_fixdate(secs, &mut value);
         self.line[6..35].copy_from_slice(&value);
         true
+    }
+
+    /// What a driver calls once per batch of work with its monotonic `now`: reads the wall
+    /// clock through `wall` (and re-formats) at most twice a second, so that the value never
+    /// lags a second behind and costs one `Instant` comparison otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Instant, SystemTime};
+    /// use hyper_proto::DateCache;
+    /// let mut date = DateCache::new(SystemTime::now());
+    /// let now = Instant::now();
+    /// date.refresh(now, SystemTime::now);
+    /// let mut read = false;
+    /// date.refresh(now, || { read = true; SystemTime::now() });
+    /// assert!(!read, "within half a second the clock is not read again");
+    /// ```
+    pub fn refresh(&mut self, now: Instant, wall: impl FnOnce() -> SystemTime) {
+        if self.next.is_none_or(|at| now >= at) {
+            self.update(wall());
+            self.next = Some(now + Duration::from_millis(500));
+        }
     }
 
     /// The formatted value, such as `Sun, 06 Nov 1994 08:49:37 GMT`.

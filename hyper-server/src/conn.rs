@@ -25,7 +25,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use http::StatusCode;
 use hyper_net::exchange::{
@@ -44,7 +44,6 @@ pub(crate) struct ServerDriver<F: HandlerFactory<T>, T: Transport, W> {
     /// What every connection of the loop uses in turn: the cached `Date` line and the one
     /// `Response` handlers fill (its head is encoded at once, so no connection keeps one).
     shared: Shared,
-    date_at: Option<Instant>,
     stopping: bool,
     /// Turns an accepted socket into the transport (the identity for plain TCP).
     wrap: W,
@@ -70,7 +69,6 @@ where
                 date: DateCache::new(SystemTime::now()),
                 res: Response::new(),
             },
-            date_at: None,
             stopping: false,
             wrap,
             spare: Vec::new(),
@@ -155,12 +153,9 @@ where
     }
 
     fn turn(&mut self, now: Instant) {
-        // The Date header changes once a second: refresh the cached text at most twice a
-        // second (an Instant comparison per turn, no clock read).
-        if self.date_at.is_none_or(|next| now >= next) {
-            self.shared.date.update(SystemTime::now());
-            self.date_at = Some(now + Duration::from_millis(500));
-        }
+        // The Date header changes once a second: the wall clock is read at most twice a
+        // second (an Instant comparison per turn otherwise).
+        self.shared.date.refresh(now, SystemTime::now);
     }
 
     fn ready(&mut self, conn: &mut Self::Conn, io: &mut Io<'_, T>, why: Why) -> Step {

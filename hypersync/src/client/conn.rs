@@ -213,8 +213,16 @@ fn tunnel(sock: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
     } else {
         format!("{host}:{port}")
     };
-    let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
-    sock.write_all(request.as_bytes())?;
+    let line = RequestLine {
+        method: &http::Method::CONNECT,
+        target: authority.as_bytes(),
+        host: authority.as_bytes(),
+    };
+    let mut request = Vec::new();
+    let _head =
+        hyper_proto::encode_request_head(&mut request, &line, [], BodyKind::Empty, false, true)
+            .map_err(invalid)?;
+    sock.write_all(&request)?;
     // The proxy sends nothing past its head before we speak: read up to the blank line.
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
