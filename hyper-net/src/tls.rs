@@ -24,6 +24,11 @@
 //!
 //! Writes back off (`WouldBlock`) once [`MAX_PENDING_TLS`] bytes wait in the session for
 //! the socket, so a peer that does not read holds a bounded amount of memory.
+//!
+//! A server session can be lent to a blocking thread ([`TlsStream::lend_server_session`])
+//! and given back ([`TlsStream::restore_session`]): hypersync serves a busy connection on a
+//! worker that way, and the loop reads the next head once it is back. While it is lent the
+//! stream holds no session: reads and writes say `WouldBlock`, and closing sends nothing.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -44,7 +49,8 @@ pub const MAX_PENDING_TLS: usize = 64 * 1024;
 /// A TLS session (server or client side) over a mio socket: a [`Transport`].
 pub struct TlsStream {
     sock: TcpStream,
-    tls: Connection,
+    /// `None` while the session is lent.
+    tls: Option<Connection>,
     /// The socket reported its end.
     eof: bool,
 }
@@ -53,7 +59,8 @@ impl std::fmt::Debug for TlsStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsStream")
             .field("sock", &self.sock)
-            .field("handshaking", &self.tls.is_handshaking())
+            .field("handshaking", &self.is_handshaking())
+            .field("lent", &self.tls.is_none())
             .field("eof", &self.eof)
             .finish()
     }
@@ -71,7 +78,7 @@ impl TlsStream {
         tls.set_buffer_limit(Some(MAX_PENDING_TLS));
         Ok(Self {
             sock,
-            tls: tls.into(),
+            tls: Some(tls.into()),
             eof: false,
         })
     }
@@ -91,7 +98,7 @@ impl TlsStream {
         tls.set_buffer_limit(Some(MAX_PENDING_TLS));
         Ok(Self {
             sock,
-            tls: tls.into(),
+            tls: Some(tls.into()),
             eof: false,
         })
     }
@@ -99,19 +106,19 @@ impl TlsStream {
     /// Server side: the host name the client asked for (SNI), once its hello arrived.
     pub fn server_name(&self) -> Option<&str> {
         match &self.tls {
-            Connection::Server(s) => s.server_name(),
-            Connection::Client(_) => None,
+            Some(Connection::Server(s)) => s.server_name(),
+            _ => None,
         }
     }
 
     /// The protocol agreed through ALPN, if any (`b"http/1.1"`).
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.tls.alpn_protocol()
+        self.tls.as_ref()?.alpn_protocol()
     }
 
     /// Whether the handshake is still running.
     pub fn is_handshaking(&self) -> bool {
-        self.tls.is_handshaking()
+        self.tls.as_ref().is_some_and(|t| t.is_handshaking())
     }
 
     /// The socket under the session.
@@ -119,16 +126,47 @@ impl TlsStream {
         &self.sock
     }
 
-    /// The rustls session (certificates, cipher suite, ...).
-    pub fn session(&self) -> &Connection {
-        &self.tls
+    /// The rustls session (certificates, cipher suite, ...); `None` while it is lent.
+    pub fn session(&self) -> Option<&Connection> {
+        self.tls.as_ref()
+    }
+
+    /// Takes a server session out once its handshake is over, for a blocking thread to
+    /// drive over a duplicate of the socket (with `rustls::StreamOwned`): the plaintext
+    /// and records it has buffered go with it. `None` for a client session, one still
+    /// handshaking, or one already lent. Until [`TlsStream::restore_session`] the stream
+    /// reads and writes nothing (`WouldBlock`) and its drop sends no `close_notify`: the
+    /// borrower ends the session if it ends the connection.
+    pub fn lend_server_session(&mut self) -> Option<ServerConnection> {
+        match self.tls.take() {
+            Some(Connection::Server(s)) if !s.is_handshaking() => Some(s),
+            other => {
+                self.tls = other;
+                None
+            }
+        }
+    }
+
+    /// Gives a lent session back: the loop drives it again.
+    pub fn restore_session(&mut self, session: ServerConnection) {
+        self.tls = Some(session.into());
+    }
+
+    /// The session, or `WouldBlock` while it is lent.
+    fn tls(&mut self) -> io::Result<&mut Connection> {
+        self.tls
+            .as_mut()
+            .ok_or_else(|| io::ErrorKind::WouldBlock.into())
     }
 
     /// Sends what the session holds for the socket, until it is empty or the socket would
     /// block (`WouldBlock`).
     fn flush_tls(&mut self) -> io::Result<()> {
-        while self.tls.wants_write() {
-            match self.tls.write_tls(&mut self.sock) {
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(());
+        };
+        while tls.wants_write() {
+            match tls.write_tls(&mut self.sock) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -151,8 +189,8 @@ impl TlsStream {
 /// so that the peer can tell our end of the stream from a cut (RFC 8446 §6.1).
 impl Drop for TlsStream {
     fn drop(&mut self) {
-        if !self.tls.is_handshaking() {
-            self.tls.send_close_notify();
+        if let Some(tls) = self.tls.as_mut().filter(|t| !t.is_handshaking()) {
+            tls.send_close_notify();
             let _ = self.try_flush_tls();
         }
     }
@@ -161,7 +199,7 @@ impl Drop for TlsStream {
 impl Read for TlsStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            match self.tls.reader().read(buf) {
+            match self.tls()?.reader().read(buf) {
                 Ok(n) => return Ok(n),
                 // Nothing decrypted yet: go to the socket.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -175,13 +213,16 @@ impl Read for TlsStream {
             }
             // The handshake's replies first, so that the peer can go on.
             self.try_flush_tls()?;
-            match self.tls.read_tls(&mut self.sock) {
+            let Some(tls) = self.tls.as_mut() else {
+                return Err(io::ErrorKind::WouldBlock.into());
+            };
+            match tls.read_tls(&mut self.sock) {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
-            if let Err(e) = self.tls.process_new_packets() {
+            if let Err(e) = tls.process_new_packets() {
                 // Send the alert rustls queued, then fail the connection.
                 let _ = self.try_flush_tls();
                 return Err(io::Error::new(io::ErrorKind::InvalidData, e));
@@ -197,11 +238,11 @@ impl Write for TlsStream {
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let len: usize = bufs.iter().map(|b| b.len()).sum();
-        let mut n = self.tls.writer().write_vectored(bufs)?;
+        let mut n = self.tls()?.writer().write_vectored(bufs)?;
         if n == 0 && len > 0 {
             // The session's buffer is full: make room, then try once more.
             self.flush_tls()?;
-            n = self.tls.writer().write_vectored(bufs)?;
+            n = self.tls()?.writer().write_vectored(bufs)?;
             if n == 0 {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
@@ -262,9 +303,12 @@ impl Transport for TlsStream {
     }
 
     fn blocked(&self) -> Blocked {
-        if self.tls.wants_write() {
+        let Some(tls) = self.tls.as_ref() else {
+            return Blocked::None;
+        };
+        if tls.wants_write() {
             Blocked::Write
-        } else if self.tls.is_handshaking() {
+        } else if tls.is_handshaking() {
             Blocked::Read
         } else {
             Blocked::None

@@ -52,7 +52,7 @@
 //! | `ConnectionOption::ConnectionHeader(UniCase<String>)` | `ConnectionHeader(String)` | one dependency less for a rare variant |
 //! | `Handler::on_connection_start` / `on_connection_end` | not called | requests, not connections, reach workers |
 //! | TLS through a connector (`Client::with_connector(HttpsConnector)`, `net::SslClient`) | the client speaks `https://` itself: rustls, Mozilla's roots, `Client::set_tls_config` for others (`client::tls_config_with_extra_roots`, `client::ClientTls` for a client certificate); through `with_http_proxy` it opens a `CONNECT` tunnel | one well-kept TLS stack instead of a choice of OpenSSL bindings |
-//! | TLS servers (`Server::https(addr, ssl)`) | not yet (hyper-server's `handle_tls` is the event-loop way) | |
+//! | TLS servers: `Server::https(addr, ssl)` with an `SslServer` from an OpenSSL or native-tls crate, which wrapped each accepted stream | `Server::https(addr, ssl)` with [`net::TlsServer`] (rustls; `TlsServer::from_pem_files(cert, key)`) or an `Arc<rustls::ServerConfig>`: the one line that builds `ssl` changes | the event loop runs the handshake and reads each head, so a stalled handshake holds no worker thread |
 
 #![allow(elided_lifetimes_in_paths)]
 // Types are named as 0.10 named them, `Self` or not.
@@ -67,6 +67,7 @@ pub mod net;
 mod readbuf;
 pub mod server;
 pub mod status;
+mod stream;
 pub mod uri;
 pub mod version;
 

@@ -1,5 +1,10 @@
-//! What programs used of 0.10's `net` module: the response type-state markers and
-//! `HttpListener`.
+//! What programs used of 0.10's `net` module: the response type-state markers,
+//! `HttpListener`, and TLS for servers (`SslServer`, `HttpsListener`, and [`TlsServer`],
+//! rustls, in place of an OpenSSL or native-tls crate).
+
+use core::marker::PhantomData;
+use std::path::Path;
+use std::sync::Arc;
 
 /// A response whose head has not been written: status and headers can change.
 #[derive(Debug)]
@@ -10,3 +15,86 @@ pub enum Fresh {}
 pub enum Streaming {}
 
 pub use crate::server::HttpListener;
+
+/// What [`Server::https`](crate::server::Server::https) takes: a TLS server configuration.
+///
+/// 0.10's trait wrapped each accepted stream itself (`wrap_server`); here the event loop
+/// runs the handshake, so an implementation only gives the rustls configuration.
+/// Implemented by [`TlsServer`] and by `Arc<rustls::ServerConfig>`.
+pub trait SslServer {
+    /// The configuration every connection's session starts from.
+    fn server_config(&self) -> Arc<rustls::ServerConfig>;
+}
+
+impl SslServer for Arc<rustls::ServerConfig> {
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        Arc::clone(self)
+    }
+}
+
+/// A rustls server configuration for HTTP/1.1 (ALPN `http/1.1`), under the name the
+/// hyper-rustls crate of the 0.10 days gave it.
+///
+/// # Examples
+///
+/// ```no_run
+/// use hypersync::net::TlsServer;
+/// use hypersync::Server;
+///
+/// let ssl = TlsServer::from_pem_files("cert.pem", "key.pem")?;
+/// let server = Server::https("127.0.0.1:8443", ssl)?;
+/// # Ok::<(), hypersync::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct TlsServer {
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl TlsServer {
+    /// A server with this rustls configuration (its ALPN list is used as given).
+    pub fn new(config: Arc<rustls::ServerConfig>) -> TlsServer {
+        TlsServer { config }
+    }
+
+    /// A server from PEM text: the certificate chain (leaf first) and its private key
+    /// (PKCS#8, PKCS#1 or SEC1).
+    ///
+    /// # Errors
+    ///
+    /// The PEM holds no certificate or no key, or rustls refuses them.
+    pub fn from_pem(cert_chain: &[u8], key: &[u8]) -> crate::Result<TlsServer> {
+        Ok(TlsServer::new(hyper_net::tls::server_config_from_pem(
+            cert_chain, key,
+        )?))
+    }
+
+    /// [`TlsServer::from_pem`] with the PEM read from two files.
+    ///
+    /// # Errors
+    ///
+    /// A file cannot be read (the error names it), or as [`TlsServer::from_pem`].
+    pub fn from_pem_files<C: AsRef<Path>, K: AsRef<Path>>(
+        cert_chain: C,
+        key: K,
+    ) -> crate::Result<TlsServer> {
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display()))
+            })
+        };
+        TlsServer::from_pem(&read(cert_chain.as_ref())?, &read(key.as_ref())?)
+    }
+}
+
+impl SslServer for TlsServer {
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        Arc::clone(&self.config)
+    }
+}
+
+/// The listener type of an HTTPS server: `Server<HttpsListener<S>>` is what
+/// [`Server::https`](crate::server::Server::https) returns, as in 0.10.
+#[derive(Debug)]
+pub struct HttpsListener<S> {
+    _ssl: PhantomData<S>,
+}

@@ -1,7 +1,11 @@
-//! hypersync's client over `https://`, against a loopback rustls server with a certificate
-//! made for each run: verification against the roots given, SNI, the pool reusing a TLS
-//! connection (after the server's session tickets arrived on it), and refusal of an
-//! untrusted server.
+//! hypersync over TLS, with a certificate made for each run.
+//!
+//! The client against a loopback rustls server: verification against the roots given,
+//! SNI, the pool reusing a TLS connection (after the server's session tickets arrived on
+//! it), and refusal of an untrusted server. The server (`Server::https`) against our
+//! client, curl and a raw rustls client: keep-alive across the loop and the workers,
+//! bodies streamed both ways, `close_notify`, and handshakes that never finish holding no
+//! worker.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -12,24 +16,25 @@ use std::time::Duration;
 
 use hypersync::client::rustls;
 use hypersync::client::tls_config_with_extra_roots;
+use hypersync::net::{SslServer, TlsServer};
+use hypersync::server::{Listening, Request, Response, Server};
 use hypersync::Client;
 
-/// A certificate for `localhost` and 127.0.0.1: (certificate PEM, server config).
-fn certificate() -> (String, Arc<rustls::ServerConfig>) {
+/// A certificate for `localhost` and 127.0.0.1, and its key, as PEM.
+fn pem_pair() -> (String, String) {
     let key = rcgen::KeyPair::generate().unwrap();
     let params =
         rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
             .unwrap();
     let cert = params.self_signed(&key).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone()], key_der)
-        .unwrap();
-    (cert.pem(), Arc::new(config))
+    (cert.pem(), key.serialize_pem())
+}
+
+/// A certificate for `localhost` and 127.0.0.1: (certificate PEM, server config).
+fn certificate() -> (String, Arc<rustls::ServerConfig>) {
+    let (cert, key) = pem_pair();
+    let ssl = TlsServer::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+    (cert, ssl.server_config())
 }
 
 /// A TLS server answering every request on a connection with `hello` (keep-alive). Counts
@@ -180,4 +185,203 @@ fn https_through_a_proxy_uses_connect() {
 fn other_schemes_are_refused() {
     let err = Client::new().get("ftp://localhost/").send().unwrap_err();
     assert!(err.to_string().contains("scheme"), "{err}");
+}
+
+/// `GET`: `hello PORT` (the client's port: the same on every request of a connection).
+/// `POST /echo`: the body back, read whole first. `POST /stream`: the body back as it
+/// arrives (chunked).
+fn app(mut req: Request<'_, '_>, res: Response<'_>) {
+    let path = req.uri.to_string();
+    if req.method != hypersync::Post {
+        let body = format!("hello {}", req.remote_addr.port());
+        res.send(body.as_bytes()).unwrap();
+    } else if path == "/stream" {
+        let mut res = res.start().unwrap();
+        std::io::copy(&mut req, &mut res).unwrap();
+        res.end().unwrap();
+    } else {
+        let mut body = Vec::new();
+        req.read_to_end(&mut body).unwrap();
+        res.send(&body).unwrap();
+    }
+}
+
+/// A running server that stops when dropped: a failing test then ends instead of
+/// blocking in `Listening`'s drop, which waits for the server (0.10's rule).
+struct Running(Listening);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.close();
+    }
+}
+
+/// An HTTPS server with `threads` workers running [`app`]: (certificate PEM, server).
+fn https_server(threads: usize) -> (String, Running) {
+    let (cert, key) = pem_pair();
+    let ssl = TlsServer::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+    let listening = Server::https("127.0.0.1:0", ssl)
+        .unwrap()
+        .handle_threads(app, threads)
+        .unwrap();
+    (cert, Running(listening))
+}
+
+fn trusting_client(cert: &str) -> Client {
+    let mut client = Client::new();
+    client.set_tls_config(tls_config_with_extra_roots(cert.as_bytes()).unwrap());
+    client.set_read_timeout(Some(Duration::from_secs(10)));
+    client
+}
+
+fn get_text(client: &Client, url: &str) -> String {
+    let mut res = client.get(url).send().unwrap();
+    assert_eq!(res.status, hypersync::Ok);
+    let mut body = String::new();
+    res.read_to_string(&mut body).unwrap();
+    body
+}
+
+fn pseudo_random(len: usize) -> Vec<u8> {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn https_server_keeps_connections_and_bodies_across_loop_and_workers() {
+    let (cert, listening) = https_server(2);
+    let client = trusting_client(&cert);
+    let url = format!("https://localhost:{}/", listening.0.socket.port());
+    let first = get_text(&client, &url);
+    assert!(first.starts_with("hello "), "{first}");
+    for _ in 0..3 {
+        // Idle long enough for the worker to give the connection (and its TLS session)
+        // back to the loop, which reads the next head.
+        thread::sleep(Duration::from_millis(50));
+        assert_eq!(get_text(&client, &url), first, "same connection");
+    }
+    let body = pseudo_random(1 << 20);
+    let mut res = client
+        .post(&*format!("{url}echo"))
+        .body(&body[..])
+        .send()
+        .unwrap();
+    let mut back = Vec::new();
+    res.read_to_end(&mut back).unwrap();
+    assert!(back == body, "1 MiB echoed byte for byte");
+    drop(res);
+    assert_eq!(get_text(&client, &url), first, "still the same connection");
+}
+
+#[test]
+fn https_server_with_curl_streams_uploads_and_keeps_alive() {
+    let (cert, listening) = https_server(2);
+    let dir = std::env::temp_dir().join(format!("hypersync-https-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &cert).unwrap();
+    let upload = dir.join("upload.bin");
+    let body = pseudo_random(8 << 20);
+    std::fs::write(&upload, &body).unwrap();
+    let port = listening.0.socket.port();
+    let curl = |args: &[&str]| {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "--max-time", "30", "--cacert"])
+            .arg(&ca)
+            .args(args)
+            .output()
+            .expect("curl runs (the README lists it among the test tools)");
+        assert!(
+            out.status.success(),
+            "curl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    // Two requests, one connection: the same client port answers both.
+    let url = format!("https://localhost:{port}/");
+    let two = String::from_utf8(curl(&[&url, &url])).unwrap();
+    let (a, b) = two.split_at(two.len() / 2);
+    assert!(a.starts_with("hello ") && a == b, "{two}");
+    // 8 MiB streamed back as it arrives: sized (curl sends `Expect: 100-continue` first)
+    // and chunked.
+    let at = format!("@{}", upload.display());
+    let stream = format!("https://localhost:{port}/stream");
+    assert!(
+        curl(&["--data-binary", &at, &stream]) == body,
+        "sized upload"
+    );
+    let chunked = curl(&[
+        "--data-binary",
+        &at,
+        "-H",
+        "Transfer-Encoding: chunked",
+        &stream,
+    ]);
+    assert!(chunked == body, "chunked upload");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A connection the server ends (`Connection: close`) ends with `close_notify`, so a
+/// client can tell the end of the stream from a cut: rustls reports a close without it as
+/// `UnexpectedEof`.
+#[test]
+fn https_server_ends_connections_with_close_notify() {
+    let (cert, listening) = https_server(1);
+    let roots = tls_config_with_extra_roots(cert.as_bytes()).unwrap();
+    let sock = std::net::TcpStream::connect(listening.0.socket).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(roots, name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut all = Vec::new();
+    tls.read_to_end(&mut all)
+        .expect("the stream ends with close_notify, not a cut");
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("hello "), "{text}");
+}
+
+/// Handshakes that never finish and plain HTTP on the TLS port hold no worker: with one
+/// worker thread, a client is still served beside them.
+#[test]
+fn stalled_handshakes_and_plain_http_hold_no_worker() {
+    let (cert, listening) = https_server(1);
+    let addr = listening.0.socket;
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        // The first bytes of a ClientHello record, and then nothing.
+        s.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).unwrap();
+        stalled.push(s);
+    }
+    let mut plain = std::net::TcpStream::connect(addr).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    // Closed after at most a TLS alert; an error (reset) is a close too.
+    let _ = plain.read_to_end(&mut answer);
+    assert!(
+        !answer.starts_with(b"HTTP"),
+        "no HTTP answer on the TLS port"
+    );
+    assert!(answer.len() < 64, "at most an alert: {answer:?}");
+    let client = trusting_client(&cert);
+    let text = get_text(&client, &format!("https://localhost:{}/", addr.port()));
+    assert!(text.starts_with("hello "), "{text}");
+    drop(stalled);
 }

@@ -1,7 +1,7 @@
 //! The client's byte stream: a plain socket, or a rustls session over one (`https://`),
 //! and the TLS configuration a client uses.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::mem::MaybeUninit;
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -10,10 +10,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 /// One connection's bytes.
-pub(crate) enum Stream {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
-}
+pub(crate) type Stream = crate::stream::Stream<ClientConnection>;
 
 impl Stream {
     /// A TLS session for `host` over `sock`; the handshake runs with the first write.
@@ -22,14 +19,6 @@ impl Stream {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let conn = ClientConnection::new(config, name).map_err(io::Error::other)?;
         Ok(Self::Tls(Box::new(StreamOwned::new(conn, sock))))
-    }
-
-    /// The socket.
-    pub(crate) fn sock(&self) -> &TcpStream {
-        match self {
-            Self::Plain(s) => s,
-            Self::Tls(t) => t.get_ref(),
-        }
     }
 
     /// Whether an idle connection still looks usable: the server has not closed it nor
@@ -77,36 +66,6 @@ fn tls_is_quiet(t: &mut StreamOwned<ClientConnection, TcpStream>) -> bool {
     }
     let mut probe = [0u8; 1];
     matches!(t.conn.reader().read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(s) => s.read(buf),
-            Self::Tls(t) => match t.read(buf) {
-                // A server closing without `close_notify`: HTTP frames its own messages,
-                // and a body cut short is caught there.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
-                r => r,
-            },
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Self::Plain(s) => s.write(buf),
-            Self::Tls(t) => t.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Self::Plain(s) => s.flush(),
-            Self::Tls(t) => t.flush(),
-        }
-    }
 }
 
 /// The TLS configuration a client uses unless given one: Mozilla's root certificates

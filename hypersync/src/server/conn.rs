@@ -1,11 +1,15 @@
 //! A connection while a worker has it: blocking reads and writes on a duplicate of the
-//! loop's socket, framed by the connection's `hyper_proto::Conn`.
+//! loop's socket (through its TLS session on an HTTPS server), framed by the connection's
+//! `hyper_proto::Conn`.
 
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
 use hyper_proto::{BodyKind, Conn, DateCache, Next, Server as ProtoServer};
+use rustls::ServerConnection;
+
+use super::driver::Stream;
 
 use crate::header::Headers;
 use crate::method::Method;
@@ -59,7 +63,7 @@ pub(crate) enum After {
 }
 
 pub(crate) struct WorkerConn {
-    stream: TcpStream,
+    stream: Stream,
     pub(crate) proto: Box<Conn<ProtoServer>>,
     /// Bytes read and not yet parsed.
     rbuf: ReadBuf,
@@ -80,18 +84,19 @@ pub(crate) struct WorkerConn {
 
 impl WorkerConn {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: Stream,
         proto: Box<Conn<ProtoServer>>,
         leftover: Vec<u8>,
         peer: SocketAddr,
         quiet: Duration,
         timeouts: Timeouts,
     ) -> io::Result<WorkerConn> {
-        stream.set_nonblocking(false)?;
+        let sock = stream.sock();
+        sock.set_nonblocking(false)?;
         // A read waits at most `quiet`: body reads retry until their own timeout; waiting
         // for the next head gives up then and hands the connection back.
-        stream.set_read_timeout(Some(quiet))?;
-        stream.set_write_timeout(timeouts.write)?;
+        sock.set_read_timeout(Some(quiet))?;
+        sock.set_write_timeout(timeouts.write)?;
         let now = SystemTime::now();
         Ok(WorkerConn {
             stream,
@@ -108,11 +113,20 @@ impl WorkerConn {
         })
     }
 
-    /// The socket back in the loop's mode, and the bytes not yet parsed.
-    pub(crate) fn into_parts(self) -> (Box<Conn<ProtoServer>>, Vec<u8>) {
-        let _ = self.stream.set_nonblocking(true);
+    /// The socket back in the loop's mode, and what the loop takes back: the protocol
+    /// state, the bytes not yet parsed, the TLS session.
+    pub(crate) fn into_parts(self) -> (Box<Conn<ProtoServer>>, Vec<u8>, Option<ServerConnection>) {
+        let _ = self.stream.sock().set_nonblocking(true);
         // Only the unparsed bytes go back (usually none): an idle connection holds no buffer.
-        (self.proto, self.rbuf.into_unparsed())
+        let unparsed = self.rbuf.into_unparsed();
+        (self.proto, unparsed, into_session(self.stream))
+    }
+
+    /// The TLS session, for a connection that is over (the loop closes it with
+    /// `close_notify`).
+    pub(crate) fn into_session(self) -> Option<ServerConnection> {
+        let _ = self.stream.sock().set_nonblocking(true);
+        into_session(self.stream)
     }
 
     pub(crate) fn begin(&mut self, head: &Head) {
@@ -223,7 +237,11 @@ impl WorkerConn {
     pub(crate) fn write_out(&mut self) -> io::Result<()> {
         if !self.out.is_empty() {
             self.unsent_from = None;
-            let r = self.stream.write_all(&self.out);
+            // `flush` sends what a TLS session still holds (nothing on a plain socket).
+            let r = self
+                .stream
+                .write_all(&self.out)
+                .and_then(|()| self.stream.flush());
             self.out.clear();
             r?;
         }
@@ -311,7 +329,7 @@ impl WorkerConn {
     pub(crate) fn abort(&mut self) {
         self.out.clear();
         self.proto.close();
-        let _ = self.stream.shutdown(Shutdown::Both);
+        let _ = self.stream.sock().shutdown(Shutdown::Both);
     }
 }
 
@@ -326,12 +344,15 @@ fn body_kind_of(headers: &Headers) -> BodyKind {
     BodyKind::Streaming
 }
 
+fn into_session(stream: Stream) -> Option<ServerConnection> {
+    match stream {
+        Stream::Plain(_) => None,
+        Stream::Tls(t) => Some(t.conn),
+    }
+}
+
 /// A read for the body: retries quiet reads until the read timeout.
-fn fill_body(
-    rb: &mut ReadBuf,
-    stream: &mut TcpStream,
-    timeout: Option<Duration>,
-) -> io::Result<bool> {
+fn fill_body(rb: &mut ReadBuf, stream: &mut Stream, timeout: Option<Duration>) -> io::Result<bool> {
     let deadline = timeout.map(|d| Instant::now() + d);
     loop {
         match rb.fill_from(stream) {

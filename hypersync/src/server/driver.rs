@@ -10,6 +10,10 @@
 //! slot and a `Control` wakeup) when it goes quiet, or says it is over. The loop then reads
 //! its next head again. A request therefore costs one thread wakeup, the worker's, as in a
 //! thread-per-connection server, while idle and slow connections cost no thread.
+//!
+//! An HTTPS connection's handshake and heads are read by the loop too; lending it also
+//! lends its rustls session (`TlsStream::lend_server_session`), which the worker drives
+//! over the duplicate socket and gives back with the connection.
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,19 +22,25 @@ use std::time::{Instant, SystemTime};
 
 use crossbeam_channel::Sender;
 use hyper_net::exchange::{fill, step_of, Fill};
+use hyper_net::tls::{MaybeTls, TlsStream};
 use hyper_net::{Control, Cx, Driver, Io, Step, TcpStream, Why};
 use hyper_proto::{Conn, DateCache, Server as ProtoServer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use super::conn::Head;
 
 /// What a worker gives back.
 pub(crate) enum Returned {
-    /// The connection, to read its next head: its protocol state and bytes read past the
-    /// last request.
-    Idle(Box<Conn<ProtoServer>>, Vec<u8>),
-    /// The connection is over.
-    Closed,
+    /// The connection, to read its next head: its protocol state, bytes read past the
+    /// last request, and its TLS session if it has one.
+    Idle(Box<Conn<ProtoServer>>, Vec<u8>, Option<ServerConnection>),
+    /// The connection is over (its TLS session comes back so that closing it sends
+    /// `close_notify`).
+    Closed(Option<ServerConnection>),
 }
+
+/// A connection's bytes on a worker.
+pub(crate) type Stream = crate::stream::Stream<ServerConnection>;
 
 /// Where a lent connection comes back.
 pub(crate) type Slot = Arc<Mutex<Option<Returned>>>;
@@ -39,7 +49,7 @@ pub(crate) type Slot = Arc<Mutex<Option<Returned>>>;
 pub(crate) struct Job {
     pub(crate) head: Head,
     pub(crate) proto: Box<Conn<ProtoServer>>,
-    pub(crate) stream: std::net::TcpStream,
+    pub(crate) stream: Stream,
     pub(crate) leftover: Vec<u8>,
     pub(crate) peer: SocketAddr,
     pub(crate) slot: Slot,
@@ -59,16 +69,23 @@ pub(crate) struct ConnState {
 pub(crate) struct SyncDriver {
     config: hyper_proto::Config,
     jobs: Sender<Job>,
+    /// Set for an HTTPS server.
+    tls: Option<Arc<ServerConfig>>,
     date: DateCache,
     date_at: Option<Instant>,
     stopping: bool,
 }
 
 impl SyncDriver {
-    pub(crate) fn new(config: hyper_proto::Config, jobs: Sender<Job>) -> Self {
+    pub(crate) fn new(
+        config: hyper_proto::Config,
+        jobs: Sender<Job>,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> Self {
         SyncDriver {
             config,
             jobs,
+            tls,
             date: DateCache::new(SystemTime::now()),
             date_at: None,
             stopping: false,
@@ -77,7 +94,7 @@ impl SyncDriver {
 
     /// Reads heads until one is complete (then lends the connection) or the socket has no
     /// more for now.
-    fn read_heads(&mut self, conn: &mut ConnState, io: &mut Io<'_, TcpStream>) -> Step {
+    fn read_heads(&mut self, conn: &mut ConnState, io: &mut Io<'_, MaybeTls>) -> Step {
         let now = io.now();
         let Some(proto) = conn.proto.as_mut() else {
             return Step::wait();
@@ -128,14 +145,14 @@ impl SyncDriver {
     fn lend(
         &mut self,
         conn: &mut ConnState,
-        io: &mut Io<'_, TcpStream>,
+        io: &mut Io<'_, MaybeTls>,
         head: Head,
         leftover: Vec<u8>,
     ) -> Step {
-        let dup = socket2::SockRef::from(&*io.transport())
-            .try_clone()
-            .map(std::net::TcpStream::from);
-        let (Ok(stream), Some(proto)) = (dup, conn.proto.take()) else {
+        let Some(stream) = lend_stream(io.transport()) else {
+            return Step::close();
+        };
+        let Some(proto) = conn.proto.take() else {
             return Step::close();
         };
         let job = Job {
@@ -154,13 +171,42 @@ impl SyncDriver {
     }
 }
 
+/// A duplicate of the connection's socket for a worker, with its TLS session if it has one.
+fn lend_stream(transport: &mut MaybeTls) -> Option<Stream> {
+    let sock = match &*transport {
+        MaybeTls::Plain(s) => s,
+        MaybeTls::Tls(t) => t.get_ref(),
+    };
+    let dup = socket2::SockRef::from(sock)
+        .try_clone()
+        .map(std::net::TcpStream::from)
+        .ok()?;
+    match transport {
+        MaybeTls::Plain(_) => Some(Stream::Plain(dup)),
+        MaybeTls::Tls(t) => {
+            let session = t.lend_server_session()?;
+            Some(Stream::Tls(Box::new(StreamOwned::new(session, dup))))
+        }
+    }
+}
+
+/// A session back from a worker, into the connection's transport.
+fn restore(transport: &mut MaybeTls, session: Option<ServerConnection>) {
+    if let (MaybeTls::Tls(t), Some(session)) = (transport, session) {
+        t.restore_session(session);
+    }
+}
+
 impl Driver for SyncDriver {
-    type Transport = TcpStream;
+    type Transport = MaybeTls;
     type Conn = ConnState;
     type Msg = ();
 
-    fn wrap(&mut self, stream: TcpStream) -> io::Result<TcpStream> {
-        Ok(stream)
+    fn wrap(&mut self, stream: TcpStream) -> io::Result<MaybeTls> {
+        Ok(match &self.tls {
+            Some(config) => MaybeTls::Tls(Box::new(TlsStream::accept(stream, Arc::clone(config))?)),
+            None => MaybeTls::Plain(stream),
+        })
     }
 
     fn accept(&mut self, cx: &mut Cx<'_>, peer: SocketAddr, ctrl: Control) -> Option<ConnState> {
@@ -184,14 +230,18 @@ impl Driver for SyncDriver {
         }
     }
 
-    fn ready(&mut self, conn: &mut ConnState, io: &mut Io<'_, TcpStream>, why: Why) -> Step {
+    fn ready(&mut self, conn: &mut ConnState, io: &mut Io<'_, MaybeTls>, why: Why) -> Step {
         if conn.proto.is_none() {
             // Lent: only the worker's return brings it back.
             let returned = conn.slot.lock().unwrap_or_else(|e| e.into_inner()).take();
             match returned {
                 None => return Step::wait(),
-                Some(Returned::Closed) => return Step::close(),
-                Some(Returned::Idle(proto, carry)) => {
+                Some(Returned::Closed(session)) => {
+                    restore(io.transport(), session);
+                    return Step::close();
+                }
+                Some(Returned::Idle(proto, carry, session)) => {
+                    restore(io.transport(), session);
                     conn.proto = Some(proto);
                     conn.carry = carry;
                 }

@@ -34,7 +34,7 @@ use crossbeam_channel::Receiver;
 
 pub use self::request::{Body, Request};
 pub use self::response::Response;
-pub use crate::net::{Fresh, Streaming};
+pub use crate::net::{Fresh, HttpsListener, SslServer, Streaming};
 
 use self::conn::{After, Timeouts, WorkerConn};
 use self::driver::{Job, Returned, SyncDriver};
@@ -108,6 +108,8 @@ impl HttpListener {
 /// connections themselves live in an event loop and hold no thread while idle.
 pub struct Server<L = HttpListener> {
     addr: SocketAddr,
+    /// Set for an HTTPS server.
+    tls: Option<Arc<rustls::ServerConfig>>,
     keep_alive: Option<Duration>,
     timeouts: Timeouts,
     _listener: PhantomData<L>,
@@ -146,6 +148,7 @@ impl Server<HttpListener> {
         drop(listener);
         Server {
             addr,
+            tls: None,
             keep_alive: Some(Duration::from_secs(5)),
             timeouts: Timeouts {
                 read: Some(hyper_proto::DEFAULT_BODY_TIMEOUT),
@@ -153,6 +156,39 @@ impl Server<HttpListener> {
             },
             _listener: PhantomData,
         }
+    }
+}
+
+impl<S: SslServer + Clone + Send> Server<HttpsListener<S>> {
+    /// An HTTPS server for `addr`: every connection is TLS, with `ssl`'s configuration
+    /// (a [`TlsServer`](crate::net::TlsServer), or an `Arc<rustls::ServerConfig>`). The
+    /// loop runs each handshake and reads each head, as for plain HTTP, so slow or
+    /// stalled handshakes hold no worker and are closed by the head-read timeout.
+    ///
+    /// # Errors
+    ///
+    /// `addr` does not resolve or cannot be bound.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use hypersync::net::TlsServer;
+    /// use hypersync::server::{Request, Response, Server};
+    ///
+    /// let ssl = TlsServer::from_pem_files("cert.pem", "key.pem")?;
+    /// let _listening = Server::https("0.0.0.0:8443", ssl)?
+    ///     .handle(|_: Request, res: Response| res.send(b"Hello over TLS").unwrap())?;
+    /// # Ok::<(), hypersync::Error>(())
+    /// ```
+    pub fn https<To: ToSocketAddrs>(addr: To, ssl: S) -> crate::Result<Server<HttpsListener<S>>> {
+        let plain = Server::http(addr)?;
+        Ok(Server {
+            addr: plain.addr,
+            tls: Some(ssl.server_config()),
+            keep_alive: plain.keep_alive,
+            timeouts: plain.timeouts,
+            _listener: PhantomData,
+        })
     }
 }
 
@@ -222,9 +258,10 @@ impl<L> Server<L> {
             Some(idle) => proto.idle_timeout(Some(idle)),
             None => proto.keep_alive(false),
         };
+        let tls = self.tls;
         let loops =
             hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
-                SyncDriver::new(proto, tx.clone())
+                SyncDriver::new(proto, tx.clone(), tls.clone())
             })?;
         let socket = loops.local_addr();
         Ok(Listening {
@@ -250,7 +287,7 @@ fn work<H: Handler>(handler: &H, jobs: &Receiver<Job>, timeouts: Timeouts) {
         } = job;
         let returned = match WorkerConn::new(stream, proto, leftover, peer, QUIET, timeouts) {
             Ok(conn) => serve(handler, conn, jobs, head),
-            Err(_) => Returned::Closed,
+            Err(_) => Returned::Closed(None),
         };
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(returned);
         // The loop may be gone (stopping): then the connection closes with it.
@@ -277,7 +314,8 @@ fn serve<H: Handler>(
             h.set(crate::header::ContentLength(0));
             let _ = c.send_head(status, &h, Some(hyper_proto::BodyKind::Empty));
             let _ = c.finish();
-            return Returned::Closed;
+            drop(c);
+            return Returned::Closed(conn.into_inner().into_session());
         }
         conn.borrow_mut().begin(&head);
         let req = Request::new(head, &conn);
@@ -288,10 +326,10 @@ fn serve<H: Handler>(
         let after = conn.borrow_mut().end_exchange(!jobs.is_empty());
         match after {
             After::Next(next) => head = next,
-            After::Close => return Returned::Closed,
+            After::Close => return Returned::Closed(conn.into_inner().into_session()),
             After::Return => {
-                let (proto, carry) = conn.into_inner().into_parts();
-                return Returned::Idle(proto, carry);
+                let (proto, carry, session) = conn.into_inner().into_parts();
+                return Returned::Idle(proto, carry, session);
             }
         }
     }
