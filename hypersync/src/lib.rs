@@ -50,8 +50,8 @@
 //! | no read or write timeout by default | 60 s for a body read or a response write that makes no progress (`set_read_timeout(None)` for none) | a stalled client cannot hold a worker forever |
 //! | `HttpDate(time::Tm)` | `HttpDate(SystemTime)` | `time` 0.1 is retired |
 //! | `ConnectionOption::ConnectionHeader(UniCase<String>)` | `ConnectionHeader(String)` | one dependency less for a rare variant |
-//! | `Handler::on_connection_start` / `on_connection_end` | not called | requests, not connections, reach workers |
-//! | TLS through a connector (`Client::with_connector(HttpsConnector)`, `net::SslClient`) | the client speaks `https://` itself: rustls, Mozilla's roots, `Client::set_tls_config` for others (`client::tls_config_with_extra_roots`, `client::ClientTls` for a client certificate); through `with_http_proxy` it opens a `CONNECT` tunnel | one well-kept TLS stack instead of a choice of OpenSSL bindings |
+//! | `Handler::on_connection_start` / `on_connection_end` on the connection's worker thread | on the event loop's thread, for every connection accepted and closed | connections are not tied to workers; keep the callbacks short |
+//! | TLS through a connector (`Client::with_connector(HttpsConnector::new(ssl))`, with `ssl` from an OpenSSL or native-tls crate) | the client speaks `https://` itself: rustls, Mozilla's roots, `Client::set_tls_config` for others (`client::tls_config_with_extra_roots`, `client::ClientTls` for a client certificate); `Client::with_connector(HttpsConnector::new(TlsClient::new()))` still compiles, with [`net::TlsClient`] (rustls) as `ssl`; through `with_http_proxy` it opens a `CONNECT` tunnel | one well-kept TLS stack instead of a choice of OpenSSL bindings |
 //! | TLS servers: `Server::https(addr, ssl)` with an `SslServer` from an OpenSSL or native-tls crate, which wrapped each accepted stream | `Server::https(addr, ssl)` with [`net::TlsServer`] (rustls; `TlsServer::from_pem_files(cert, key)`) or an `Arc<rustls::ServerConfig>`: the one line that builds `ssl` changes | the event loop runs the handshake and reads each head, so a stalled handshake holds no worker thread |
 
 #![allow(elided_lifetimes_in_paths)]
@@ -62,6 +62,7 @@
 pub mod header;
 pub mod client;
 pub mod error;
+pub mod http;
 pub mod method;
 pub mod net;
 mod readbuf;
@@ -71,6 +72,7 @@ mod stream;
 pub mod uri;
 pub mod version;
 
+pub use language_tags::LanguageTag;
 pub use mime;
 pub use url::Url;
 

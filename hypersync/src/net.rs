@@ -1,6 +1,7 @@
 //! What programs used of 0.10's `net` module: the response type-state markers,
-//! `HttpListener`, and TLS for servers (`SslServer`, `HttpsListener`, and [`TlsServer`],
-//! rustls, in place of an OpenSSL or native-tls crate).
+//! `HttpListener`, TLS for servers (`SslServer`, `HttpsListener`, and [`TlsServer`],
+//! rustls, in place of an OpenSSL or native-tls crate) and the client's connectors
+//! (`NetworkConnector`, `HttpConnector`, `HttpsConnector`, `SslClient`, [`TlsClient`]).
 
 use core::marker::PhantomData;
 use std::path::Path;
@@ -97,4 +98,97 @@ impl SslServer for TlsServer {
 #[derive(Debug)]
 pub struct HttpsListener<S> {
     _ssl: PhantomData<S>,
+}
+
+/// What [`Client::with_connector`](crate::Client::with_connector) takes.
+///
+/// 0.10's connectors opened each connection; here the client opens them itself and
+/// speaks `https://` with rustls, so a connector only chooses the TLS configuration.
+pub trait NetworkConnector {
+    /// The TLS configuration for `https://` URLs; `None`: the client's default
+    /// (Mozilla's roots).
+    fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>>;
+}
+
+/// The plain connector (0.10's default). `https://` URLs still work, with Mozilla's roots.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HttpConnector;
+
+impl NetworkConnector for HttpConnector {
+    fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        None
+    }
+}
+
+/// What [`HttpsConnector::new`] takes: a TLS client configuration. Implemented by
+/// [`TlsClient`] and by `Arc<rustls::ClientConfig>`.
+pub trait SslClient {
+    /// The configuration every `https://` connection starts from.
+    fn client_config(&self) -> Arc<rustls::ClientConfig>;
+}
+
+impl SslClient for Arc<rustls::ClientConfig> {
+    fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        Arc::clone(self)
+    }
+}
+
+/// A rustls client configuration (hyper-rustls's old name): Mozilla's roots and ALPN
+/// `http/1.1` from [`TlsClient::new`], or any configuration.
+///
+/// # Examples
+///
+/// ```
+/// use hypersync::net::{HttpsConnector, TlsClient};
+/// use hypersync::Client;
+///
+/// let client = Client::with_connector(HttpsConnector::new(TlsClient::new()));
+/// ```
+#[derive(Clone, Debug)]
+pub struct TlsClient {
+    config: Arc<rustls::ClientConfig>,
+}
+
+impl Default for TlsClient {
+    fn default() -> TlsClient {
+        TlsClient::new()
+    }
+}
+
+impl TlsClient {
+    /// Mozilla's root certificates (the `webpki-roots` crate), ALPN `http/1.1`.
+    pub fn new() -> TlsClient {
+        TlsClient::with_config(hyper_net::tls::default_client_config())
+    }
+
+    /// This rustls configuration (for other roots: `client::tls_config_with_extra_roots`;
+    /// for a client certificate: `client::ClientTls`).
+    pub fn with_config(config: Arc<rustls::ClientConfig>) -> TlsClient {
+        TlsClient { config }
+    }
+}
+
+impl SslClient for TlsClient {
+    fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        Arc::clone(&self.config)
+    }
+}
+
+/// The TLS connector: `Client::with_connector(HttpsConnector::new(ssl))`, as in 0.10.
+#[derive(Clone, Debug)]
+pub struct HttpsConnector<S> {
+    ssl: S,
+}
+
+impl<S: SslClient> HttpsConnector<S> {
+    /// A connector whose `https://` connections use `ssl`'s configuration.
+    pub fn new(ssl: S) -> HttpsConnector<S> {
+        HttpsConnector { ssl }
+    }
+}
+
+impl<S: SslClient> NetworkConnector for HttpsConnector<S> {
+    fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        Some(self.ssl.client_config())
+    }
 }

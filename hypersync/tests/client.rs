@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use hypersync::client::{Body, RedirectPolicy};
 use hypersync::header::{ContentLength, Location, UserAgent};
+use hypersync::http::RawStatus;
 use hypersync::status::StatusCode;
 use hypersync::Client;
 
@@ -301,4 +302,36 @@ fn a_shared_client_works_from_many_threads_against_hypersync() {
         t.join().unwrap();
     }
     l.close().unwrap();
+}
+
+#[test]
+fn status_raw_keeps_the_reason_phrase_sent() {
+    let (addr, _seen, _) = scripted(|i, _| {
+        let line = match i {
+            0 => "HTTP/1.1 200 Fine Thanks",
+            1 => "HTTP/1.1 404 Not Found",
+            _ => "HTTP/1.1 599 ",
+        };
+        (
+            format!("{line}\r\nContent-Length: 0\r\n\r\n").into_bytes(),
+            false,
+        )
+    });
+    let client = Client::new();
+    let url = format!("http://{addr}/");
+    let res = client.get(&*url).send().unwrap();
+    assert_eq!(res.status, StatusCode::Ok);
+    assert_eq!(*res.status_raw(), RawStatus(200, "Fine Thanks".into()));
+    drop(res);
+    let res = client.get(&*url).send().unwrap();
+    assert_eq!(res.status, StatusCode::NotFound);
+    let raw = res.status_raw();
+    assert!(
+        matches!(raw.1, std::borrow::Cow::Borrowed("Not Found")),
+        "{raw:?}"
+    );
+    drop(res);
+    let res = client.get(&*url).send().unwrap();
+    assert_eq!(res.status, StatusCode::Unregistered(599));
+    assert_eq!(*res.status_raw(), RawStatus(599, "".into()));
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use hypersync::client::rustls;
 use hypersync::client::tls_config_with_extra_roots;
-use hypersync::net::{SslServer, TlsServer};
+use hypersync::net::{HttpConnector, HttpsConnector, SslServer, TlsClient, TlsServer};
 use hypersync::server::{Listening, Request, Response, Server};
 use hypersync::Client;
 
@@ -384,4 +384,18 @@ fn stalled_handshakes_and_plain_http_hold_no_worker() {
     let text = get_text(&client, &format!("https://localhost:{}/", addr.port()));
     assert!(text.starts_with("hello "), "{text}");
     drop(stalled);
+}
+
+/// 0.10's way to TLS, `Client::with_connector(HttpsConnector::new(ssl))`, with rustls's
+/// `TlsClient` as `ssl`; the plain connector keeps the default roots.
+#[test]
+fn with_connector_chooses_the_tls_configuration() {
+    let (cert, listening) = https_server(1);
+    let url = format!("https://localhost:{}/", listening.0.socket.port());
+    let roots = tls_config_with_extra_roots(cert.as_bytes()).unwrap();
+    let client = Client::with_connector(HttpsConnector::new(TlsClient::with_config(roots)));
+    assert!(get_text(&client, &url).starts_with("hello "));
+    let plain = Client::with_connector(HttpConnector);
+    let err = plain.get(&*url).send().unwrap_err();
+    assert!(err.to_string().contains("certificate"), "{err}");
 }

@@ -373,3 +373,63 @@ fn close_stops_the_server() {
     l.close().unwrap();
     assert!(TcpStream::connect(addr).is_err());
 }
+
+/// Counts the connection callbacks (0.10's `on_connection_start` / `on_connection_end`).
+#[derive(Default)]
+struct Counting {
+    started: AtomicUsize,
+    ended: AtomicUsize,
+}
+
+struct Counter(Arc<Counting>);
+
+impl Handler for Counter {
+    fn handle(&self, _: Request, res: Response) {
+        res.send(b"counted").unwrap();
+    }
+
+    fn on_connection_start(&self) {
+        self.0.started.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn on_connection_end(&self) {
+        self.0.ended.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn connection_callbacks_are_called_once_per_connection() {
+    let counts = Arc::new(Counting::default());
+    let mut l = serve(Counter(Arc::clone(&counts)), 2);
+    // Two requests on one connection the client closes, one the server closes, and one
+    // that never sends a byte.
+    let out = roundtrip(
+        l.socket,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(statuses(&out), ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"]);
+    let mut kept = TcpStream::connect(l.socket).unwrap();
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 256];
+    assert!(kept.read(&mut buf).unwrap() > 0);
+    let silent = TcpStream::connect(l.socket).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while counts.started.load(Ordering::SeqCst) < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(counts.started.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        counts.ended.load(Ordering::SeqCst),
+        1,
+        "only the closed one ended"
+    );
+    drop((kept, silent));
+    while counts.ended.load(Ordering::SeqCst) < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(counts.ended.load(Ordering::SeqCst), 3);
+    l.close().unwrap();
+    assert_eq!(counts.started.load(Ordering::SeqCst), 3);
+    assert_eq!(counts.ended.load(Ordering::SeqCst), 3);
+}

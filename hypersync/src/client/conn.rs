@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use hyper_proto::{BodyKind, Client as ProtoClient, Config, Conn, RequestLine};
 
 use crate::header::Headers;
+use crate::http::RawStatus;
 
 use super::stream::Stream;
 
@@ -169,7 +170,7 @@ impl HttpConn {
                         headers.append_raw(crate::header::known_name(name), value.to_vec());
                     }
                     let head = Head {
-                        status: res.status(),
+                        status: RawStatus::of(res.status().as_u16(), res.reason()),
                         version: res.version(),
                         headers,
                     };
@@ -253,7 +254,7 @@ fn tunnel(sock: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
 
 /// A response head, owned.
 pub(crate) struct Head {
-    pub(crate) status: http::StatusCode,
+    pub(crate) status: RawStatus,
     pub(crate) version: http::Version,
     pub(crate) headers: Headers,
 }

@@ -48,7 +48,8 @@ pub use self::stream::{default_tls_config, tls_config_with_extra_roots};
 /// Builds a TLS configuration with roots of its own and a client certificate (mutual TLS).
 pub use hyper_net::tls::ClientTls;
 
-pub use self::response::{RawStatus, Response};
+pub use self::response::Response;
+pub use crate::http::RawStatus;
 
 /// Redirect hops followed before the request fails (0.10 had no limit, so a loop spun
 /// forever).
@@ -121,6 +122,16 @@ impl Client {
     /// A client keeping up to 5 idle connections per host, as 0.10's did.
     pub fn new() -> Client {
         Client::with_pool_config(pool::Config::default())
+    }
+
+    /// A client whose `https://` connections use `connector`'s TLS configuration
+    /// (0.10's way to get TLS: `Client::with_connector(HttpsConnector::new(ssl))`).
+    pub fn with_connector<C: crate::net::NetworkConnector>(connector: C) -> Client {
+        let mut client = Client::new();
+        if let Some(config) = connector.tls_config() {
+            client.set_tls_config(config);
+        }
+        client
     }
 
     /// A client with the pool settings given.
@@ -508,7 +519,7 @@ fn exchange(
                 return Ok(Response::new(
                     Arc::clone(&client.pool),
                     conn,
-                    StatusCode::from(head.status),
+                    head.status,
                     head.headers,
                     HttpVersion::from(head.version),
                     url.clone(),

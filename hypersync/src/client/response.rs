@@ -9,6 +9,7 @@ use url::Url;
 use super::conn::HttpConn;
 use super::Idle;
 use crate::header::Headers;
+use crate::http::RawStatus;
 use crate::readbuf::Spill;
 use crate::status::StatusCode;
 use crate::version::HttpVersion;
@@ -27,6 +28,8 @@ pub struct Response {
     pub version: HttpVersion,
     /// The URL of this response (the last one, after redirects).
     pub url: Url,
+    /// The status line's code and reason phrase as received.
+    status_raw: RawStatus,
     conn: Option<HttpConn>,
     pool: Arc<Idle>,
     /// Body bytes decoded beyond what the caller's buffer took.
@@ -37,13 +40,14 @@ impl Response {
     pub(crate) fn new(
         pool: Arc<Idle>,
         conn: HttpConn,
-        status: StatusCode,
+        status_raw: RawStatus,
         headers: Headers,
         version: HttpVersion,
         url: Url,
     ) -> Response {
         let mut res = Response {
-            status,
+            status: StatusCode::from_u16(status_raw.0),
+            status_raw,
             headers,
             version,
             url,
@@ -56,11 +60,8 @@ impl Response {
     }
 
     /// The status line's code and reason phrase as received.
-    pub fn status_raw(&self) -> RawStatus {
-        RawStatus(
-            self.status.to_u16(),
-            self.status.canonical_reason().unwrap_or(""),
-        )
+    pub fn status_raw(&self) -> &RawStatus {
+        &self.status_raw
     }
 
     /// Gives the connection back to the pool once the body is over.
@@ -119,7 +120,3 @@ impl fmt::Debug for Response {
             .finish()
     }
 }
-
-/// A status code and its reason phrase.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RawStatus(pub u16, pub &'static str);

@@ -19,6 +19,15 @@ crate::header! {
     (AcceptEncoding, "Accept-Encoding") => (QualityItem<super::Encoding>)*
 }
 crate::header! {
+    /// `Accept-Language`: the natural languages the client prefers, with qualities.
+    (AcceptLanguage, "Accept-Language") => (QualityItem<crate::LanguageTag>)+
+}
+crate::header! {
+    /// `Content-Language`: the languages of the body's intended audience (with qualities,
+    /// as 0.10 typed it).
+    (ContentLanguage, "Content-Language") => (QualityItem<crate::LanguageTag>)+
+}
+crate::header! {
     /// `Allow`: the methods a resource supports.
     (Allow, "Allow") => (Method)*
 }

@@ -38,6 +38,12 @@ fn typed_headers_parse_and_format_back() {
             &["Sun, 06 Nov 1994 08:49:37 GMT"],
             "Sun, 06 Nov 1994 08:49:37 GMT",
         ),
+        (
+            "Accept-Language",
+            &["en-US, fr;q=0.7, zh-Hant-TW;q=0.5"],
+            "en-US, fr; q=0.7, zh-Hant-TW; q=0.5",
+        ),
+        ("Content-Language", &["de-DE", "en"], "de-DE, en"),
     ];
     for (name, values, want) in cases {
         let mut h = Headers::new();
@@ -55,6 +61,8 @@ fn typed_headers_parse_and_format_back() {
             "Transfer-Encoding" => h.get::<TransferEncoding>().map(|v| v.to_string()),
             "Cookie" => h.get::<Cookie>().map(|v| v.to_string()),
             "Date" => h.get::<Date>().map(|v| v.to_string()),
+            "Accept-Language" => h.get::<AcceptLanguage>().map(|v| v.to_string()),
+            "Content-Language" => h.get::<ContentLanguage>().map(|v| v.to_string()),
             _ => unreachable!(),
         };
         assert_eq!(got.as_deref(), Some(*want), "{name}: {values:?}");
@@ -71,6 +79,7 @@ fn bad_values_are_none_not_panics() {
         ("Date", &["yesterday"]),
         ("ETag", &["no-quotes"]),
         ("Host", &["h:port"]),
+        ("Accept-Language", &["not a tag!"]),
     ];
     for (name, values) in cases {
         let mut h = Headers::new();
@@ -80,6 +89,7 @@ fn bad_values_are_none_not_panics() {
             "Date" => h.get::<Date>().is_some(),
             "ETag" => h.get::<ETag>().is_some(),
             "Host" => h.get::<Host>().is_some(),
+            "Accept-Language" => h.get::<AcceptLanguage>().is_some(),
             _ => unreachable!(),
         };
         assert!(!parsed, "{name}: {values:?}");
@@ -138,5 +148,21 @@ fn http_dates_round_trip_across_the_years() {
     assert_eq!(
         HttpDate(UNIX_EPOCH + Duration::from_secs(951_782_400)).to_string(),
         "Tue, 29 Feb 2000 00:00:00 GMT"
+    );
+}
+
+#[test]
+fn language_tags_as_programs_build_them() {
+    use core::str::FromStr;
+    let tag = crate::LanguageTag::from_str("en-GB").unwrap();
+    assert_eq!(tag.primary_language(), "en");
+    let mut h = Headers::new();
+    h.set(AcceptLanguage(vec![
+        QualityItem::new(tag, Quality(1000)),
+        QualityItem::new(crate::LanguageTag::parse("fr").unwrap(), Quality(500)),
+    ]));
+    assert_eq!(
+        h.get_raw("accept-language").unwrap(),
+        &raw(&["en-GB, fr; q=0.5"])[..]
     );
 }

@@ -28,6 +28,7 @@ use hyper_proto::{Conn, DateCache, Server as ProtoServer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use super::conn::Head;
+use super::Handler;
 
 /// What a worker gives back.
 pub(crate) enum Returned {
@@ -66,7 +67,9 @@ pub(crate) struct ConnState {
     peer: SocketAddr,
 }
 
-pub(crate) struct SyncDriver {
+pub(crate) struct SyncDriver<H> {
+    /// For `on_connection_start` / `on_connection_end`, called here on the loop.
+    handler: Arc<H>,
     config: hyper_proto::Config,
     jobs: Sender<Job>,
     /// Set for an HTTPS server.
@@ -76,13 +79,15 @@ pub(crate) struct SyncDriver {
     stopping: bool,
 }
 
-impl SyncDriver {
+impl<H: Handler> SyncDriver<H> {
     pub(crate) fn new(
+        handler: Arc<H>,
         config: hyper_proto::Config,
         jobs: Sender<Job>,
         tls: Option<Arc<ServerConfig>>,
     ) -> Self {
         SyncDriver {
+            handler,
             config,
             jobs,
             tls,
@@ -197,7 +202,7 @@ fn restore(transport: &mut MaybeTls, session: Option<ServerConnection>) {
     }
 }
 
-impl Driver for SyncDriver {
+impl<H: Handler> Driver for SyncDriver<H> {
     type Transport = MaybeTls;
     type Conn = ConnState;
     type Msg = ();
@@ -214,6 +219,7 @@ impl Driver for SyncDriver {
         if self.stopping {
             proto.disable_keep_alive();
         }
+        self.handler.on_connection_start();
         Some(ConnState {
             proto: Some(proto),
             carry: Vec::new(),
@@ -273,5 +279,9 @@ impl Driver for SyncDriver {
 
     fn keeps_transport(&self, _: &ConnState) -> bool {
         false
+    }
+
+    fn closed(&mut self, _: ConnState, _: MaybeTls, _: hyper_net::Closed) {
+        self.handler.on_connection_end();
     }
 }

@@ -70,10 +70,12 @@ pub trait Handler: Sync + Send {
         StatusCode::Continue
     }
 
-    /// Not called: workers see requests, not connections (kept so 0.10 handlers compile).
+    /// A connection was accepted. Called on the event loop's thread (0.10 called it on the
+    /// connection's worker): keep it short, as a counter or a log line is.
     fn on_connection_start(&self) {}
 
-    /// Not called, as [`Handler::on_connection_start`].
+    /// A connection is closed, whoever closed it. Called on the event loop's thread, as
+    /// [`Handler::on_connection_start`].
     fn on_connection_end(&self) {}
 }
 
@@ -261,7 +263,7 @@ impl<L> Server<L> {
         let tls = self.tls;
         let loops =
             hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
-                SyncDriver::new(proto, tx.clone(), tls.clone())
+                SyncDriver::new(Arc::clone(&handler), proto, tx.clone(), tls.clone())
             })?;
         let socket = loops.local_addr();
         Ok(Listening {
