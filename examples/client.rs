@@ -6,7 +6,9 @@
 //! URL, refused, timeout, broken framing, a certificate that does not verify).
 //! `https://` servers are checked against Mozilla's roots; `--cacert FILE` trusts the PEM
 //! certificates in FILE too, and `--cert FILE --key FILE` presents a client certificate to
-//! servers that ask for one (curl's flags).
+//! servers that ask for one (curl's flags). `-x`/`--proxy URL` sends the request through
+//! an HTTP proxy, as curl's `-x` does: forwarded for `http://`, tunneled with `CONNECT`
+//! for `https://`; `--noproxy HOSTS` lists hosts reached directly.
 
 use std::io::{ErrorKind, Read, Write};
 use std::sync::mpsc::{channel, Sender};
@@ -86,7 +88,9 @@ impl Handler<MaybeTls> for Fetch {
 
 fn main() {
     let usage = || -> ! {
-        eprintln!("usage: client [--cacert FILE] [--cert FILE --key FILE] URL");
+        eprintln!(
+            "usage: client [--cacert FILE] [--cert FILE --key FILE] [-x|--proxy URL] [--noproxy HOSTS] URL"
+        );
         std::process::exit(2)
     };
     let fail = |msg: String| -> ! {
@@ -94,12 +98,15 @@ fn main() {
         std::process::exit(1)
     };
     let (mut cacert, mut cert, mut key, mut url) = (None, None, None, None);
+    let (mut proxy, mut noproxy) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let slot = match a.as_str() {
             "--cacert" => &mut cacert,
             "--cert" => &mut cert,
             "--key" => &mut key,
+            "-x" | "--proxy" => &mut proxy,
+            "--noproxy" => &mut noproxy,
             _ if a.starts_with('-') || url.is_some() => usage(),
             _ => {
                 url = Some(a);
@@ -130,6 +137,12 @@ fn main() {
             _ => usage(),
         }
         builder = builder.tls_config(tls.try_build().unwrap_or_else(|e| fail(e.to_string())));
+    }
+    if let Some(p) = &proxy {
+        let p = hyper_client::Proxy::new(p.as_str())
+            .unwrap_or_else(|e| fail(format!("proxy {p}: {e}")))
+            .no_proxy(noproxy.as_deref().unwrap_or(""));
+        builder = builder.proxy(p);
     }
     let client = builder
         .build()

@@ -26,6 +26,7 @@ pub struct Builder {
     dns_workers: usize,
     limits: hyper_proto::Limits,
     tls: Option<Arc<hyper_net::rustls::ClientConfig>>,
+    pub(crate) proxy: Option<crate::Proxy>,
 }
 
 impl Default for Builder {
@@ -40,6 +41,7 @@ impl Default for Builder {
             dns_workers: 2,
             limits: hyper_proto::Limits::default(),
             tls: None,
+            proxy: None,
         }
     }
 }
@@ -103,6 +105,14 @@ impl Builder {
     /// CA with [`client_config_with_extra_roots`](hyper_net::tls::client_config_with_extra_roots).
     pub fn tls_config(mut self, config: Arc<hyper_net::rustls::ClientConfig>) -> Self {
         self.tls = Some(config);
+        self
+    }
+
+    /// Sends requests through an HTTP proxy (none by default): `http://` ones forwarded,
+    /// `https://` ones through a `CONNECT` tunnel, except to the proxy's
+    /// [`no_proxy`](crate::Proxy::no_proxy) hosts.
+    pub fn proxy(mut self, proxy: crate::Proxy) -> Self {
+        self.proxy = Some(proxy);
         self
     }
 

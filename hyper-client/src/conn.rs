@@ -25,6 +25,11 @@
 //! on a reused connection before any response byte is retried once on a fresh one. The
 //! handler's last `Next` and the deadlines (its timeout, the continue wait) live in proto;
 //! the shared call glue is `hyper_net::exchange`.
+//!
+//! Through a [`Proxy`](crate::Proxy): an `http://` request goes to the proxy's pooled
+//! connection in absolute-form; an `https://` request's new connection starts in `Tunnel`
+//! (a `CONNECT` sent in the clear, its answer read) and turns to TLS on a 2xx
+//! (`TlsStream::start_tls`), with a fresh protocol state for the origin.
 
 use std::io;
 use std::net::SocketAddr;
@@ -35,12 +40,13 @@ use hyper_net::exchange::{
 };
 use hyper_net::tls::{MaybeTls, TlsStream};
 use hyper_net::{Closed, Control, Cx, Driver, Io, LoopHandle, Resolver, Step, TcpStream, Why};
-use hyper_proto::{Interest, Next, RequestLine};
+use hyper_proto::{BodyKind, Interest, Next, RequestLine};
 
 use crate::client::Builder;
 use crate::error::Error;
 use crate::handler::{Decoder, Encoder, Handler};
 use crate::pool::{key_of, IdMap, Key, Pool};
+use crate::proxy::{connect_to, dest, route, Proxy, Route};
 use crate::request::Request;
 
 /// A request on its way: the URL, its handler, the head once built.
@@ -64,6 +70,7 @@ pub(crate) enum Msg<H> {
 
 pub(crate) struct ClientDriver<H> {
     builder: Builder,
+    proxy: Option<Proxy>,
     proto: hyper_proto::Config,
     pub(crate) handle: Option<LoopHandle<Msg<H>>>,
     resolver: Resolver,
@@ -79,6 +86,10 @@ pub(crate) struct ClientDriver<H> {
 /// The phases of one request on a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
+    /// A new connection through a proxy to an `https://` origin: the `CONNECT` to send.
+    Tunnel,
+    /// The `CONNECT` is sent: its answer to read.
+    TunnelAnswer,
     /// `on_request` not called yet.
     Head,
     /// Writing the request body (or holding it for `100 Continue`).
@@ -109,6 +120,8 @@ pub(crate) struct ClientConn<H> {
     /// The server switched protocols (`101`, or a 2xx to `CONNECT`): the bytes read past
     /// the response head, for the handler's `on_upgrade` with the transport.
     upgraded: Option<Vec<u8>>,
+    /// When a proxy's answer to `CONNECT` is overdue (the connect timeout, again).
+    tunnel_deadline: Option<Instant>,
 }
 
 /// Calls `on_request_writable` once and records its `Next`: whether it made progress
@@ -149,6 +162,7 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
             builder.max_connections_per_host,
         );
         Self {
+            proxy: builder.proxy.clone(),
             builder,
             proto,
             handle: None,
@@ -176,7 +190,10 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
     fn dispatch(&mut self, job: Job<H>) {
         // A pooled connection first (not for a retry: that wants a fresh one).
         if !job.retried {
-            if let Some((id, ctrl)) = self.pool.take_idle(job.req.url()) {
+            if let Some((id, ctrl)) = self
+                .pool
+                .take_idle(dest(self.proxy.as_ref(), job.req.url()))
+            {
                 self.assigned.insert(id, job);
                 if ctrl.ready(Next::write()).is_ok() {
                     return;
@@ -187,32 +204,35 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
                 return self.dispatch(job);
             }
         }
-        if self.pool.host_full(job.req.url()) {
+        let to = dest(self.proxy.as_ref(), job.req.url());
+        if self.pool.host_full(to) {
             // This host is at its limit: wait for one of its connections.
             self.pool.waiting.push_back(job);
             return;
         }
         if self.pool.full() {
             // At the limit: wait for a connection; free an idle one to another host if any.
-            self.pool.evict_other(job.req.url());
+            self.pool.evict_other(to);
             self.pool.waiting.push_back(job);
             return;
         }
-        self.pool.opened(job.req.url());
+        self.pool.opened(to);
         let tag = self.next_tag;
         self.next_tag += 1;
         let Some(handle) = self.handle.clone() else {
-            self.pool.released_url(job.req.url());
+            self.pool.released_dest(to);
             return fail(job, Error::Closed);
         };
-        let (host, port) = (job.req.url().host().to_owned(), job.req.url().port());
+        let (host, port) = connect_to(self.proxy.as_ref(), job.req.url());
+        let host = host.to_owned();
         self.resolving.insert(tag, job);
         let sent = self.resolver.resolve(&host, port, move |r| {
             let _ = handle.send(Msg::Resolved(tag, r));
         });
         if sent.is_err() {
             if let Some(job) = self.resolving.remove(&tag) {
-                self.pool.released_url(job.req.url());
+                self.pool
+                    .released_dest(dest(self.proxy.as_ref(), job.req.url()));
                 fail(job, Error::Closed);
             }
         }
@@ -221,7 +241,11 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
     /// A connection slot freed up: start what was waiting for one, in order, skipping
     /// requests whose host is still at its own limit.
     fn pump(&mut self) {
-        while let Some(job) = self.pool.next_ready(|j| j.req.url()) {
+        loop {
+            let proxy = self.proxy.as_ref();
+            let Some(job) = self.pool.next_ready(|j| dest(proxy, j.req.url())) else {
+                return;
+            };
             self.dispatch(job);
         }
     }
@@ -248,7 +272,8 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
                     Some(e) => Error::Connect(e),
                     None => Error::Dns(io::Error::new(io::ErrorKind::NotFound, "no address")),
                 };
-                self.pool.released_url(job.req.url());
+                self.pool
+                    .released_dest(dest(self.proxy.as_ref(), job.req.url()));
                 fail(job, err);
                 self.pump();
             }
@@ -274,7 +299,12 @@ impl<H: Handler<MaybeTls>> Driver for ClientDriver<H> {
         };
         let name = hyper_net::rustls::pki_types::ServerName::try_from(url.host().to_owned())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let tls = TlsStream::connect(stream, self.builder.tls_config_or_default(), name)?;
+        let config = self.builder.tls_config_or_default();
+        let tls = match route(self.proxy.as_ref(), url) {
+            // TLS with the origin once the proxy's tunnel is open.
+            Route::Tunnel => TlsStream::connect_tunneled(stream, config, name)?,
+            _ => TlsStream::connect(stream, config, name)?,
+        };
         Ok(MaybeTls::Tls(Box::new(tls)))
     }
 
@@ -295,7 +325,8 @@ impl<H: Handler<MaybeTls>> Driver for ClientDriver<H> {
                         self.connect_next(cx, tag, job, addrs, None);
                     }
                     Err(e) => {
-                        self.pool.released_url(job.req.url());
+                        self.pool
+                            .released_dest(dest(self.proxy.as_ref(), job.req.url()));
                         fail(job, Error::Dns(e));
                         self.pump();
                     }
@@ -314,16 +345,24 @@ impl<H: Handler<MaybeTls>> Driver for ClientDriver<H> {
         match result {
             Ok(ctrl) => {
                 let proto = hyper_proto::Conn::<hyper_proto::Client>::new(self.proto, cx.now());
+                let tunnel = route(self.proxy.as_ref(), job.req.url()) == Route::Tunnel;
                 let mut conn = ClientConn {
                     proto,
-                    key: key_of(job.req.url()),
+                    key: key_of(dest(self.proxy.as_ref(), job.req.url())),
                     ctrl,
                     active: None,
                     reused: false,
                     tag: ExchangeTag::default(),
                     upgraded: None,
+                    tunnel_deadline: None,
                 };
                 conn.start(job);
+                if tunnel {
+                    if let Some(a) = conn.active.as_mut() {
+                        a.phase = Phase::Tunnel;
+                    }
+                    conn.tunnel_deadline = self.builder.connect_timeout.map(|d| cx.now() + d);
+                }
                 Some(conn)
             }
             Err(e) => {
@@ -435,11 +474,21 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
             _ => {}
         }
         match a.phase {
+            Phase::Tunnel | Phase::TunnelAnswer => self.tunnel(conn, io, now),
             Phase::Head => {
                 let ctrl = conn.tag.control(&conn.ctrl);
                 let job = &mut a.job;
                 let first = !job.filled;
                 job.filled = true;
+                let routed = route(self.proxy.as_ref(), job.req.url());
+                if let (true, Route::Forward, Some(auth)) = (
+                    first,
+                    routed,
+                    self.proxy.as_ref().and_then(Proxy::authorization),
+                ) {
+                    // The proxy's credentials; the handler may still replace them.
+                    let _ = job.req.set_header("proxy-authorization", auth);
+                }
                 let req = &mut job.req;
                 let handler = &mut job.handler;
                 let called = catch(|| {
@@ -455,6 +504,10 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
                 // the request line and in `Host` (RFC 9110 §9.3.6).
                 let (target, host) = match req.connect_target() {
                     Some(t) => (t.as_bytes(), t.as_bytes()),
+                    // Through a proxy that forwards it, the whole URL (absolute-form).
+                    None if routed == Route::Forward => {
+                        (url.as_str().as_bytes(), url.authority().as_bytes())
+                    }
                     None => (url.target().as_bytes(), url.authority().as_bytes()),
                 };
                 let line = RequestLine {
@@ -519,6 +572,76 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
             }
             Phase::Response => self.read_head(conn, io, now),
             Phase::ResponseBody => self.read_body(conn, io, now),
+        }
+    }
+
+    /// The `CONNECT` of a new tunneled connection, then its answer: a 2xx turns the
+    /// connection to TLS with the origin; anything else fails the request.
+    fn tunnel(
+        &mut self,
+        conn: &mut ClientConn<H>,
+        io: &mut Io<'_, MaybeTls>,
+        now: Instant,
+    ) -> Flow {
+        let (Some(a), Some(proxy)) = (conn.active.as_mut(), self.proxy.as_ref()) else {
+            return Flow::Yield(self.finish_error(conn, Error::Closed));
+        };
+        if a.phase == Phase::Tunnel {
+            let url = a.job.req.url();
+            // `host:port`, the port always given (RFC 9110 §9.3.6).
+            let authority = if url.host().contains(':') {
+                format!("[{}]:{}", url.host(), url.port())
+            } else {
+                format!("{}:{}", url.host(), url.port())
+            };
+            let line = RequestLine {
+                method: &http::Method::CONNECT,
+                target: authority.as_bytes(),
+                host: authority.as_bytes(),
+            };
+            let fields = proxy.connect_fields().list();
+            let sent = conn.proto.send_request_head_list(
+                now,
+                &line,
+                fields,
+                BodyKind::Empty,
+                false,
+                io.write_buf(),
+            );
+            if sent.is_err() {
+                return Flow::Yield(self.finish_error(conn, Error::Incomplete));
+            }
+            a.phase = Phase::TunnelAnswer;
+        }
+        match conn.proto.recv_head(now, io.buffered()) {
+            Ok(Some(n)) => {
+                let status = conn.proto.response(io.buffered()).status();
+                io.consume(n);
+                if !status.is_success() || !io.buffered().is_empty() {
+                    // Refused (407 asks for credentials), or bytes the tunnel cannot carry.
+                    return Flow::Yield(self.finish_error(conn, Error::Proxy(status)));
+                }
+                io.transport().start_tls();
+                conn.proto = hyper_proto::Conn::<hyper_proto::Client>::new(self.proto, now);
+                conn.tunnel_deadline = None;
+                if let Some(a) = conn.active.as_mut() {
+                    a.phase = Phase::Head;
+                }
+                Flow::Continue
+            }
+            Ok(None) => match fill(io) {
+                Fill::Data => Flow::Continue,
+                Fill::Blocked if conn.tunnel_deadline.is_some_and(|d| now >= d) => {
+                    Flow::Yield(self.finish_error(conn, Error::ConnectTimeout))
+                }
+                Fill::Blocked => Flow::Yield(Step::read().until(conn.tunnel_deadline)),
+                Fill::Eof => Flow::Yield(self.finish_error(conn, Error::Incomplete)),
+                Fill::Failed(e) => Flow::Yield(self.finish_error(conn, Error::Io(e))),
+            },
+            Err(e) => {
+                let err = e.parse_error().map_or(Error::Incomplete, Error::Parse);
+                Flow::Yield(self.finish_error(conn, err))
+            }
         }
     }
 
@@ -671,9 +794,10 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
         conn.reused = true;
         if conn.proto.can_send_request() {
             // A request waiting for a connection to this host takes this one at once.
+            let proxy = self.proxy.as_ref();
             let job = self
                 .pool
-                .next_for(&conn.key, |j| j.req.url(), |j| !j.retried);
+                .next_for(&conn.key, |j| dest(proxy, j.req.url()), |j| !j.retried);
             if let Some(job) = job {
                 conn.start(job);
                 return Flow::Continue;

@@ -28,6 +28,9 @@ pub enum Error {
     Io(io::Error),
     /// The client is shutting down.
     Closed,
+    /// The proxy refused the tunnel to an `https://` origin (its answer to `CONNECT`;
+    /// `407` asks for credentials).
+    Proxy(http::StatusCode),
 }
 
 impl Error {
@@ -53,6 +56,7 @@ impl fmt::Display for Error {
             Self::Incomplete => f.write_str("connection closed before the response was complete"),
             Self::Io(e) => write!(f, "connection error: {e}"),
             Self::Closed => f.write_str("client closed"),
+            Self::Proxy(status) => write!(f, "the proxy refused the tunnel: {status}"),
         }
     }
 }

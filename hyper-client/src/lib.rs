@@ -7,7 +7,8 @@
 //! `https://` is built in (rustls, Mozilla's roots; [`Builder::tls_config`] with
 //! [`tls::ClientTls`] for other roots or a client certificate); handlers see the connection
 //! as [`MaybeTls`]. A `101` answer, or a 2xx to a `CONNECT` ([`Request::set_connect`]),
-//! hands the socket to [`Handler::on_upgrade`].
+//! hands the socket to [`Handler::on_upgrade`]. [`Builder::proxy`] sends requests through
+//! an HTTP [`Proxy`] (forwarded, or tunneled with `CONNECT` for `https://`).
 //!
 //! Requests are started from any thread with [`Client::request`]; each has a handler that
 //! fills the request head, writes the body, and reads the response as it arrives, answering
@@ -83,6 +84,7 @@ mod conn;
 mod error;
 mod handler;
 mod pool;
+mod proxy;
 mod request;
 mod url;
 
@@ -91,6 +93,7 @@ pub use error::Error;
 pub use handler::{Decoder, Encoder, Handler, Response};
 pub use hyper_net::tls::MaybeTls;
 pub use hyper_net::{Control, SendError, TcpStream, Transport};
+pub use proxy::Proxy;
 
 /// TLS for `https://` (the client's transport, its configuration helpers, `rustls`).
 pub mod tls {

@@ -2,8 +2,9 @@
 //! (in all and per destination) against the builder's limits, and requests waiting for a
 //! connection.
 //!
-//! A destination is scheme, host and port. Lists are short and searched by `&str`, so a
-//! request on a pooled connection allocates no key.
+//! A destination is scheme, host and port: the origin's, or the proxy's for requests it
+//! forwards ([`Dest`]). Lists are short and searched by `&str`, so a request on a pooled
+//! connection allocates no key.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -16,13 +17,33 @@ use crate::url::Url;
 /// Scheme, host and port: what the pool keys connections by.
 pub(crate) type Key = (&'static str, String, u16);
 
-fn is_for(key: &Key, url: &Url) -> bool {
-    key.0 == url.scheme() && key.1 == url.host() && key.2 == url.port()
+/// A destination, borrowed: where a request's connection goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dest<'a> {
+    /// `http`, `https`, or `proxy` for requests a proxy forwards.
+    pub(crate) scheme: &'static str,
+    pub(crate) host: &'a str,
+    pub(crate) port: u16,
 }
 
-/// The key of `url`'s destination.
-pub(crate) fn key_of(url: &Url) -> Key {
-    (url.scheme(), url.host().to_owned(), url.port())
+impl<'a> Dest<'a> {
+    /// The origin of `url`.
+    pub(crate) fn of(url: &'a Url) -> Self {
+        Dest {
+            scheme: url.scheme(),
+            host: url.host(),
+            port: url.port(),
+        }
+    }
+}
+
+fn is_for(key: &Key, dest: Dest<'_>) -> bool {
+    key.0 == dest.scheme && key.1 == dest.host && key.2 == dest.port
+}
+
+/// The key of a destination.
+pub(crate) fn key_of(dest: Dest<'_>) -> Key {
+    (dest.scheme, dest.host.to_owned(), dest.port)
 }
 
 /// Hashes the client's map keys (connection ids and tags, chosen by the loop and not by a
@@ -85,9 +106,9 @@ impl<J> Pool<J> {
         }
     }
 
-    /// An idle connection to `url`'s destination that is still alive, taken out of the pool.
-    pub(crate) fn take_idle(&mut self, url: &Url) -> Option<(ConnId, Control)> {
-        let (_, list) = self.idle.iter_mut().find(|(k, _)| is_for(k, url))?;
+    /// An idle connection to `dest` that is still alive, taken out of the pool.
+    pub(crate) fn take_idle(&mut self, dest: Dest<'_>) -> Option<(ConnId, Control)> {
+        let (_, list) = self.idle.iter_mut().find(|(k, _)| is_for(k, dest))?;
         while let Some((id, ctrl)) = list.pop() {
             if ctrl.is_alive() {
                 return Some((id, ctrl));
@@ -96,9 +117,9 @@ impl<J> Pool<J> {
         None
     }
 
-    /// Whether `url`'s destination is at its own connection limit.
-    pub(crate) fn host_full(&self, url: &Url) -> bool {
-        self.host_open(url) >= self.max_per_host
+    /// Whether `dest` is at its own connection limit.
+    pub(crate) fn host_full(&self, dest: Dest<'_>) -> bool {
+        self.host_open(dest) >= self.max_per_host
     }
 
     /// Whether the client is at its connection limit.
@@ -106,12 +127,12 @@ impl<J> Pool<J> {
         self.open >= self.max_connections
     }
 
-    /// Frees a slot for `url`: closes one idle connection to another destination, if any.
-    pub(crate) fn evict_other(&mut self, url: &Url) {
+    /// Frees a slot for `dest`: closes one idle connection to another destination, if any.
+    pub(crate) fn evict_other(&mut self, dest: Dest<'_>) {
         let other = self
             .idle
             .iter_mut()
-            .find(|(k, list)| !is_for(k, url) && !list.is_empty());
+            .find(|(k, list)| !is_for(k, dest) && !list.is_empty());
         if let Some((_, list)) = other {
             if let Some((_, ctrl)) = list.pop() {
                 let _ = ctrl.ready(Next::remove());
@@ -119,21 +140,21 @@ impl<J> Pool<J> {
         }
     }
 
-    fn host_slot(&self, url: &Url) -> Option<usize> {
-        self.per_host.iter().position(|(k, _)| is_for(k, url))
+    fn host_slot(&self, dest: Dest<'_>) -> Option<usize> {
+        self.per_host.iter().position(|(k, _)| is_for(k, dest))
     }
 
-    /// Connections open or being opened to `url`'s destination.
-    fn host_open(&self, url: &Url) -> usize {
-        self.host_slot(url).map_or(0, |i| self.per_host[i].1)
+    /// Connections open or being opened to `dest`.
+    fn host_open(&self, dest: Dest<'_>) -> usize {
+        self.host_slot(dest).map_or(0, |i| self.per_host[i].1)
     }
 
-    /// A connection to `url`'s destination starts opening.
-    pub(crate) fn opened(&mut self, url: &Url) {
+    /// A connection to `dest` starts opening.
+    pub(crate) fn opened(&mut self, dest: Dest<'_>) {
         self.open += 1;
-        match self.host_slot(url) {
+        match self.host_slot(dest) {
             Some(i) => self.per_host[i].1 += 1,
-            None => self.per_host.push((key_of(url), 1)),
+            None => self.per_host.push((key_of(dest), 1)),
         }
     }
 
@@ -143,9 +164,9 @@ impl<J> Pool<J> {
         self.release(slot);
     }
 
-    /// [`Pool::released`] for `url`'s destination.
-    pub(crate) fn released_url(&mut self, url: &Url) {
-        let slot = self.host_slot(url);
+    /// [`Pool::released`] for `dest`.
+    pub(crate) fn released_dest(&mut self, dest: Dest<'_>) {
+        let slot = self.host_slot(dest);
         self.release(slot);
     }
 
@@ -180,11 +201,11 @@ impl<J> Pool<J> {
 
     /// The first waiting request whose destination is below its limit, while the client
     /// has room for another connection.
-    pub(crate) fn next_ready(&mut self, url: impl Fn(&J) -> &Url) -> Option<J> {
+    pub(crate) fn next_ready(&mut self, dest: impl Fn(&J) -> Dest<'_>) -> Option<J> {
         if self.full() {
             return None;
         }
-        let i = self.waiting.iter().position(|j| !self.host_full(url(j)))?;
+        let i = self.waiting.iter().position(|j| !self.host_full(dest(j)))?;
         self.waiting.remove(i)
     }
 
@@ -192,13 +213,13 @@ impl<J> Pool<J> {
     pub(crate) fn next_for(
         &mut self,
         key: &Key,
-        url: impl Fn(&J) -> &Url,
+        dest: impl Fn(&J) -> Dest<'_>,
         ok: impl Fn(&J) -> bool,
     ) -> Option<J> {
         let i = self
             .waiting
             .iter()
-            .position(|j| is_for(key, url(j)) && ok(j))?;
+            .position(|j| is_for(key, dest(j)) && ok(j))?;
         self.waiting.remove(i)
     }
 }

@@ -213,6 +213,12 @@ impl Url {
         self.basic.as_deref()
     }
 
+    /// The whole URL as it is sent: scheme, authority, path and query, without user info
+    /// or fragment (the absolute-form a proxy is sent).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     /// Path and query, the request-target (`/` at least).
     pub fn target(&self) -> &str {
         &self.text[self.target.0..self.target.1]

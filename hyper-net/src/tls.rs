@@ -25,6 +25,10 @@
 //! Writes back off (`WouldBlock`) once [`MAX_PENDING_TLS`] bytes wait in the session for
 //! the socket, so a peer that does not read holds a bounded amount of memory.
 //!
+//! A client session can start behind a proxy's tunnel ([`TlsStream::connect_tunneled`]):
+//! bytes pass in the clear (the `CONNECT` exchange) until [`TlsStream::start_tls`], and
+//! the handshake runs from there.
+//!
 //! A server session can be lent to a blocking thread ([`TlsStream::lend_server_session`])
 //! and given back ([`TlsStream::restore_session`]): hypersync serves a busy connection on a
 //! worker that way, and the loop reads the next head once it is back. While it is lent the
@@ -53,6 +57,8 @@ pub struct TlsStream {
     tls: Option<Connection>,
     /// The socket reported its end.
     eof: bool,
+    /// Bytes pass in the clear (a proxy's `CONNECT` exchange) until `start_tls`.
+    clear: bool,
 }
 
 impl std::fmt::Debug for TlsStream {
@@ -61,6 +67,7 @@ impl std::fmt::Debug for TlsStream {
             .field("sock", &self.sock)
             .field("handshaking", &self.is_handshaking())
             .field("lent", &self.tls.is_none())
+            .field("clear", &self.clear)
             .field("eof", &self.eof)
             .finish()
     }
@@ -80,6 +87,7 @@ impl TlsStream {
             sock,
             tls: Some(tls.into()),
             eof: false,
+            clear: false,
         })
     }
 
@@ -100,7 +108,36 @@ impl TlsStream {
             sock,
             tls: Some(tls.into()),
             eof: false,
+            clear: false,
         })
+    }
+
+    /// [`TlsStream::connect`] for a connection to a proxy that will tunnel to the server
+    /// `name`: reads and writes pass in the clear (the `CONNECT` request and its answer)
+    /// until [`TlsStream::start_tls`] begins the handshake.
+    ///
+    /// # Errors
+    ///
+    /// When rustls cannot start a session with `config`.
+    pub fn connect_tunneled(
+        sock: TcpStream,
+        config: Arc<ClientConfig>,
+        name: ServerName<'static>,
+    ) -> io::Result<Self> {
+        let mut s = Self::connect(sock, config, name)?;
+        s.clear = true;
+        Ok(s)
+    }
+
+    /// The tunnel is open: TLS from here on (the client's hello goes out with the next
+    /// write or flush).
+    pub fn start_tls(&mut self) {
+        self.clear = false;
+    }
+
+    /// Whether bytes still pass in the clear ([`TlsStream::connect_tunneled`]).
+    pub fn is_clear(&self) -> bool {
+        self.clear
     }
 
     /// Server side: the host name the client asked for (SNI), once its hello arrived.
@@ -162,7 +199,7 @@ impl TlsStream {
     /// Sends what the session holds for the socket, until it is empty or the socket would
     /// block (`WouldBlock`).
     fn flush_tls(&mut self) -> io::Result<()> {
-        let Some(tls) = self.tls.as_mut() else {
+        let Some(tls) = self.tls.as_mut().filter(|_| !self.clear) else {
             return Ok(());
         };
         while tls.wants_write() {
@@ -198,6 +235,9 @@ impl Drop for TlsStream {
 
 impl Read for TlsStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.clear {
+            return self.sock.read(buf);
+        }
         loop {
             match self.tls()?.reader().read(buf) {
                 Ok(n) => return Ok(n),
@@ -237,6 +277,9 @@ impl Write for TlsStream {
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if self.clear {
+            return self.sock.write_vectored(bufs);
+        }
         let len: usize = bufs.iter().map(|b| b.len()).sum();
         let mut n = self.tls()?.writer().write_vectored(bufs)?;
         if n == 0 && len > 0 {
@@ -303,7 +346,7 @@ impl Transport for TlsStream {
     }
 
     fn blocked(&self) -> Blocked {
-        let Some(tls) = self.tls.as_ref() else {
+        let Some(tls) = self.tls.as_ref().filter(|_| !self.clear) else {
             return Blocked::None;
         };
         if tls.wants_write() {
@@ -357,6 +400,14 @@ pub enum MaybeTls {
 }
 
 impl MaybeTls {
+    /// Ends a tunneled session's clear phase ([`TlsStream::start_tls`]); nothing for a
+    /// plain socket.
+    pub fn start_tls(&mut self) {
+        if let Self::Tls(t) = self {
+            t.start_tls();
+        }
+    }
+
     /// The TLS session, if this connection has one (SNI, ALPN, certificates).
     pub fn tls(&self) -> Option<&TlsStream> {
         match self {

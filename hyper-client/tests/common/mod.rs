@@ -185,7 +185,7 @@ pub(crate) fn scripted(
 }
 
 /// Reads one request head (and a Content-Length body) from `s`; `None` at EOF.
-pub(crate) fn read_request(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+pub(crate) fn read_request(s: &mut impl Read) -> Option<(String, Vec<u8>)> {
     let mut head = Vec::new();
     let mut b = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
