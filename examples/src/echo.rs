@@ -10,13 +10,13 @@
 
 use std::io::{ErrorKind, Read, Write};
 
+use crate::held::Held;
 use hyper_server::BodyLength;
 use hyper_server::{
     Decoder, Encoder, Handler, Method, Next, Request, Response, StatusCode, Transport,
 };
 
 const INDEX: &[u8] = b"echo server: POST /echo\n";
-const CHUNK: usize = 64 * 1024;
 
 /// Most body bytes held per connection before the echo starts, and while the client does
 /// not read it.
@@ -101,7 +101,10 @@ impl Route {
 #[derive(Debug)]
 pub struct Echo {
     route: Route,
-    buf: Vec<u8>,
+    /// Body bytes read and not yet written back.
+    held: Held,
+    /// A canned answer's body, and how much of it went out.
+    canned: &'static [u8],
     pos: usize,
     body_done: bool,
     /// The answer's head went out.
@@ -119,25 +122,11 @@ impl Echo {
     pub fn new() -> Self {
         Self {
             route: Route::NotFound,
-            buf: Vec::new(),
+            held: Held::new(),
+            canned: b"",
             pos: 0,
             body_done: false,
             started: false,
-        }
-    }
-}
-
-impl Echo {
-    /// Body bytes read and not yet written back.
-    fn pending(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-
-    /// Drops the bytes already written from the front of the buffer.
-    fn compact(&mut self) {
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
         }
     }
 }
@@ -147,10 +136,7 @@ impl<T: Transport> Handler<T> for Echo {
     fn on_request(&mut self, req: Request<'_>) -> Next {
         self.route = Route::of(req.method(), req.path(), req.body());
         match self.route {
-            Route::Echo(_) => {
-                self.buf = Vec::with_capacity(CHUNK);
-                Next::read()
-            }
+            Route::Echo(_) => Next::read(),
             // Read (and drop) any body first, so the connection stays usable.
             _ if req.has_body() => Next::read(),
             _ => Next::write(),
@@ -164,23 +150,19 @@ impl<T: Transport> Handler<T> for Echo {
         // Hold the body until it ends or fills the read-ahead, then write it out; while the
         // echo cannot go out, keep reading ahead (bounded).
         loop {
-            if self.pending() >= READ_AHEAD_MAX {
+            if self.held.len() >= READ_AHEAD_MAX {
                 return Next::write();
             }
-            let len = self.buf.len();
-            self.buf.resize(len + CHUNK, 0);
-            match decoder.read(&mut self.buf[len..]) {
+            match decoder.read(self.held.room()) {
                 Ok(0) => {
-                    self.buf.truncate(len);
                     self.body_done = true;
                     return Next::write();
                 }
-                Ok(n) => self.buf.truncate(len + n),
+                Ok(n) => self.held.commit(n),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    self.buf.truncate(len);
                     // Before the answer starts, wait for more; once it has, echo what there
                     // is and go on reading ahead while it goes out.
-                    return if self.started && self.pending() > 0 {
+                    return if self.started && !self.held.is_empty() {
                         Next::read_and_write()
                     } else {
                         Next::read()
@@ -200,7 +182,7 @@ impl<T: Transport> Handler<T> for Echo {
                 let _ = res.set_header("Allow", allow);
             }
             res.set_content_length(canned.body.len() as u64);
-            self.buf = canned.body.to_vec();
+            self.canned = canned.body;
             return Next::write();
         }
         let _ = res.set_header("Content-Type", "application/octet-stream");
@@ -213,14 +195,22 @@ impl<T: Transport> Handler<T> for Echo {
     }
 
     fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, T>) -> Next {
-        while self.pos < self.buf.len() {
-            match encoder.write(&self.buf[self.pos..]) {
-                Ok(n) => self.pos += n,
+        if !matches!(self.route, Route::Echo(_)) {
+            while self.pos < self.canned.len() {
+                match encoder.write(&self.canned[self.pos..]) {
+                    Ok(n) => self.pos += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+                    Err(_) => return Next::remove(),
+                }
+            }
+            return Next::end();
+        }
+        while !self.held.is_empty() {
+            match encoder.write(self.held.front()) {
+                Ok(n) => self.held.consume(n),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
                     // The client is not taking the echo: read ahead meanwhile (bounded).
-                    let echoing = matches!(self.route, Route::Echo(_));
-                    return if echoing && !self.body_done && self.pending() < READ_AHEAD_MAX {
-                        self.compact();
+                    return if !self.body_done && self.held.len() < READ_AHEAD_MAX {
                         Next::read_and_write()
                     } else {
                         Next::write()
@@ -229,13 +219,10 @@ impl<T: Transport> Handler<T> for Echo {
                 Err(_) => return Next::remove(),
             }
         }
-        match self.route {
-            Route::Echo(_) if !self.body_done => {
-                self.buf.clear();
-                self.pos = 0;
-                Next::read()
-            }
-            _ => Next::end(),
+        if self.body_done {
+            Next::end()
+        } else {
+            Next::read()
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod echo;
 pub mod files;
+pub mod held;
 pub mod hello;
 pub mod proto_echo;
 pub mod proxy;

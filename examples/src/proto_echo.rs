@@ -19,6 +19,7 @@ use hyper_proto::{
 };
 
 use crate::echo::{Route, READ_AHEAD_MAX};
+use crate::held::Held;
 
 thread_local! {
     /// The fields of the canned answers, validated once per thread instead of per answer:
@@ -53,7 +54,7 @@ pub struct EchoConn {
     conn: Conn<Server>,
     route: Route,
     /// Echo body bytes held until the body ends or [`READ_AHEAD_MAX`] is reached.
-    held: Vec<u8>,
+    held: Held,
     /// The echo's head was written.
     echoing: bool,
     /// The connection answered a bad request itself: the peer may have sent more that we
@@ -67,7 +68,7 @@ impl EchoConn {
         Self {
             conn: Conn::<Server>::new(config, now),
             route: Route::NotFound,
-            held: Vec::new(),
+            held: Held::new(),
             echoing: false,
             refused: false,
         }
@@ -232,9 +233,7 @@ impl EchoConn {
         if let Err(e) = self.conn.end_exchange(now, out) {
             log::debug!("exchange ended with: {e}");
         }
-        if self.held.capacity() > READ_AHEAD_MAX / 64 {
-            self.held = Vec::new();
-        }
+        self.held.clear();
     }
 
     /// Writes the echo's head and the body bytes held so far.
@@ -251,7 +250,9 @@ impl EchoConn {
             .is_ok()
         {
             self.echoing = true;
-            let _ = self.conn.send_body(&self.held, out);
+            for part in self.held.slices() {
+                let _ = self.conn.send_body(part, out);
+            }
         }
         self.held.clear();
     }
