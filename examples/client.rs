@@ -8,7 +8,10 @@
 //! certificates in FILE too, and `--cert FILE --key FILE` presents a client certificate to
 //! servers that ask for one (curl's flags). `-x`/`--proxy URL` sends the request through
 //! an HTTP proxy, as curl's `-x` does: forwarded for `http://`, tunneled with `CONNECT`
-//! for `https://`; `--noproxy HOSTS` lists hosts reached directly.
+//! for `https://`; `--noproxy HOSTS` lists hosts reached directly. Without `-x`, the
+//! proxy comes from the environment as curl reads it: `http_proxy` (lower case only) for
+//! `http://` URLs, `https_proxy` or `HTTPS_PROXY` for `https://`, else `all_proxy` /
+//! `ALL_PROXY`; `no_proxy` / `NO_PROXY` for the hosts reached directly.
 
 use std::io::{ErrorKind, Read, Write};
 use std::sync::mpsc::{channel, Sender};
@@ -138,7 +141,9 @@ fn main() {
         }
         builder = builder.tls_config(tls.try_build().unwrap_or_else(|e| fail(e.to_string())));
     }
+    let proxy = proxy.or_else(|| proxy_from_env(&url));
     if let Some(p) = &proxy {
+        let noproxy = noproxy.or_else(|| env_any(&["no_proxy", "NO_PROXY"]));
         let p = hyper_client::Proxy::new(p.as_str())
             .unwrap_or_else(|e| fail(format!("proxy {p}: {e}")))
             .no_proxy(noproxy.as_deref().unwrap_or(""));
@@ -167,4 +172,25 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// The first of these environment variables that is set and not empty.
+fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+/// The proxy curl would take from the environment for `url`. `HTTP_PROXY` in upper case
+/// is not read, as curl does not: a CGI program gets it from a request's `Proxy` header.
+fn proxy_from_env(url: &str) -> Option<String> {
+    let https = url
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
+    let scheme: &[&str] = if https {
+        &["https_proxy", "HTTPS_PROXY"]
+    } else {
+        &["http_proxy"]
+    };
+    env_any(scheme).or_else(|| env_any(&["all_proxy", "ALL_PROXY"]))
 }
