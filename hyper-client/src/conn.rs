@@ -617,9 +617,17 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
             Ok(Some(n)) => {
                 let status = conn.proto.response(io.buffered()).status();
                 io.consume(n);
-                if !status.is_success() || !io.buffered().is_empty() {
-                    // Refused (407 asks for credentials), or bytes the tunnel cannot carry.
+                if !status.is_success() {
+                    // Refused (407 asks for credentials).
                     return Flow::Yield(self.finish_error(conn, Error::Proxy(status)));
+                }
+                if !io.buffered().is_empty() {
+                    // The origin cannot have spoken before our TLS hello.
+                    let err = io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "bytes after the proxy's answer to CONNECT",
+                    );
+                    return Flow::Yield(self.finish_error(conn, Error::Io(err)));
                 }
                 io.transport().start_tls();
                 conn.proto = hyper_proto::Conn::<hyper_proto::Client>::new(self.proto, now);

@@ -312,3 +312,23 @@ fn through_tinyproxy() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// A proxy that takes the connection and never answers the `CONNECT`: the request fails
+/// with a connect timeout instead of waiting forever.
+#[test]
+fn a_silent_proxy_times_out_the_tunnel() {
+    let (proxy_addr, _) = scripted(|_, mut s| {
+        let _ = read_request(&mut s);
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let client = Client::builder()
+        .connect_timeout(Some(Duration::from_millis(300)))
+        .proxy(Proxy::new(format!("http://{proxy_addr}")).unwrap())
+        .build()
+        .unwrap();
+    let (h, rx) = Collect::get();
+    let started = std::time::Instant::now();
+    client.request("https://example.invalid/", h).unwrap();
+    assert!(matches!(wait(&rx), Err(Error::ConnectTimeout)));
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
