@@ -15,7 +15,8 @@ Goals: no unexpected error, RSS drift under 5%
 after the first 5 minutes, descriptors back to the idle count at the end.
 
 Part 2 runs `soak-client` for CLIENT_SECS against a python server that closes each idle
-keep-alive connection after a random 0-100 ms. Goal: no failed (idempotent) request.
+keep-alive connection after a random 0-100 ms: hypersync's client and hyper-client's at
+once, sequential GETs with random pauses. Goal: no failed (idempotent) request.
 """
 import hashlib
 import http.client
