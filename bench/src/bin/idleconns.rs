@@ -80,7 +80,11 @@ fn main() {
     println!("ready ok={} failed={failed}", conns.len());
     std::thread::sleep(Duration::from_secs(hold));
     if args.next().as_deref() == Some("again") {
-        let ok = conns.iter_mut().map(Conn::exchange).filter(|&ok| ok).count();
+        let ok = conns
+            .iter_mut()
+            .map(Conn::exchange)
+            .filter(|&ok| ok)
+            .count();
         println!("again ok={ok} failed={}", conns.len() - ok);
     }
 }

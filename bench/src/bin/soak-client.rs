@@ -80,7 +80,13 @@ fn hyper_client_run(url: &str, until: Instant) -> (u64, u64) {
         requests += 1;
         let (tx, rx) = channel();
         let outcome = client
-            .request(url, Get { status: 0, done: tx })
+            .request(
+                url,
+                Get {
+                    status: 0,
+                    done: tx,
+                },
+            )
             .map_err(|e| e.to_string())
             .and_then(|()| {
                 rx.recv_timeout(Duration::from_secs(30))
