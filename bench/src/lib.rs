@@ -31,3 +31,82 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
+
+/// What a [`Get`] does with its outcome: the status and body length of a response read to
+/// its end, or why the request failed. Called once, on the client's loop thread.
+pub trait Then: Send + 'static {
+    /// Takes the outcome.
+    fn then(self, outcome: Result<(u16, usize), String>);
+}
+
+/// A `GET` through hyper-client that reads the response to its end, counting its bytes,
+/// and hands the outcome to its [`Then`] (which may start the next request).
+pub struct Get<T> {
+    status: u16,
+    len: usize,
+    then: Option<T>,
+}
+
+impl<T: Then> Get<T> {
+    /// A request whose outcome goes to `then`.
+    pub fn new(then: T) -> Self {
+        Self {
+            status: 0,
+            len: 0,
+            then: Some(then),
+        }
+    }
+
+    fn finish(&mut self, outcome: Result<(u16, usize), String>) {
+        if let Some(then) = self.then.take() {
+            then.then(outcome);
+        }
+    }
+}
+
+impl<T: Then> hyper_client::Handler<hyper_client::MaybeTls> for Get<T> {
+    fn on_request(&mut self, _: &mut hyper_client::Request) -> hyper_client::Next {
+        hyper_client::Next::read()
+    }
+
+    fn on_request_writable(
+        &mut self,
+        _: &mut hyper_client::Encoder<'_, '_, hyper_client::MaybeTls>,
+    ) -> hyper_client::Next {
+        hyper_client::Next::read()
+    }
+
+    fn on_response(&mut self, res: hyper_client::Response<'_>) -> hyper_client::Next {
+        self.status = res.status().as_u16();
+        hyper_client::Next::read()
+    }
+
+    fn on_response_readable(
+        &mut self,
+        dec: &mut hyper_client::Decoder<'_, '_, hyper_client::MaybeTls>,
+    ) -> hyper_client::Next {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        loop {
+            match dec.read(&mut buf) {
+                Ok(0) => {
+                    self.finish(Ok((self.status, self.len)));
+                    return hyper_client::Next::end();
+                }
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return hyper_client::Next::read()
+                }
+                Err(e) => {
+                    self.finish(Err(e.to_string()));
+                    return hyper_client::Next::remove();
+                }
+            }
+        }
+    }
+
+    fn on_error(&mut self, err: hyper_client::Error) -> hyper_client::Next {
+        self.finish(Err(err.to_string()));
+        hyper_client::Next::remove()
+    }
+}

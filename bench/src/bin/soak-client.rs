@@ -7,11 +7,11 @@
 //!
 //! `soak-client URL SECS`
 
-use std::io::{ErrorKind, Read};
+use std::io::Read;
 use std::sync::mpsc::{channel, Sender};
 use std::time::{Duration, Instant};
 
-use hyper_client::{Decoder, Encoder, Error, Handler, MaybeTls, Next, Request, Response};
+use hyper_next_bench::{Get, Then};
 
 /// Pauses of 0-80 ms (xorshift), so some requests land on a connection the server is
 /// closing.
@@ -26,67 +26,30 @@ impl Pauses {
     }
 }
 
-/// One `GET` on hyper-client: reports success (a 200 read to its end) or why not.
-struct Get {
-    status: u16,
-    done: Sender<Result<(), String>>,
-}
+/// Where a hyper-client `GET` reports: success is a 200 read to its end.
+struct Report(Sender<Result<(), String>>);
 
-impl Handler<MaybeTls> for Get {
-    fn on_request(&mut self, _: &mut Request) -> Next {
-        Next::read()
-    }
-    fn on_request_writable(&mut self, _: &mut Encoder<'_, '_, MaybeTls>) -> Next {
-        Next::read()
-    }
-    fn on_response(&mut self, res: Response<'_>) -> Next {
-        self.status = res.status().as_u16();
-        Next::read()
-    }
-    fn on_response_readable(&mut self, dec: &mut Decoder<'_, '_, MaybeTls>) -> Next {
-        let mut buf = [0u8; 4096];
-        loop {
-            match dec.read(&mut buf) {
-                Ok(0) => {
-                    let r = if self.status == 200 {
-                        Ok(())
-                    } else {
-                        Err(format!("status {}", self.status))
-                    };
-                    let _ = self.done.send(r);
-                    return Next::end();
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::read(),
-                Err(e) => {
-                    let _ = self.done.send(Err(e.to_string()));
-                    return Next::remove();
-                }
-            }
-        }
-    }
-    fn on_error(&mut self, err: Error) -> Next {
-        let _ = self.done.send(Err(err.to_string()));
-        Next::remove()
+impl Then for Report {
+    fn then(self, outcome: Result<(u16, usize), String>) {
+        let _ = self.0.send(match outcome {
+            Ok((200, _)) => Ok(()),
+            Ok((status, _)) => Err(format!("status {status}")),
+            Err(e) => Err(e),
+        });
     }
 }
 
 /// hyper-client's run: (requests, failed).
 fn hyper_client_run(url: &str, until: Instant) -> (u64, u64) {
-    let client: hyper_client::Client<Get> = hyper_client::Client::new().expect("client starts");
+    let client: hyper_client::Client<Get<Report>> =
+        hyper_client::Client::new().expect("client starts");
     let (mut requests, mut failed) = (0u64, 0u64);
     let mut pauses = Pauses(0x2545_f491_4f6c_dd1d);
     while Instant::now() < until {
         requests += 1;
         let (tx, rx) = channel();
         let outcome = client
-            .request(
-                url,
-                Get {
-                    status: 0,
-                    done: tx,
-                },
-            )
+            .request(url, Get::new(Report(tx)))
             .map_err(|e| e.to_string())
             .and_then(|()| {
                 rx.recv_timeout(Duration::from_secs(30))
