@@ -196,14 +196,7 @@ impl<T: Transport> Handler<T> for Echo {
 
     fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, T>) -> Next {
         if !matches!(self.route, Route::Echo(_)) {
-            while self.pos < self.canned.len() {
-                match encoder.write(&self.canned[self.pos..]) {
-                    Ok(n) => self.pos += n,
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
-                    Err(_) => return Next::remove(),
-                }
-            }
-            return Next::end();
+            return crate::write_body(encoder, self.canned, &mut self.pos);
         }
         while !self.held.is_empty() {
             match encoder.write(self.held.front()) {

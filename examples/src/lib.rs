@@ -37,6 +37,26 @@ pub fn is_standard_method(method: &hyper_server::Method) -> bool {
     )
 }
 
+/// Writes `body[*pos..]` as far as the connection takes it, moving `pos`: `Next::end()`
+/// once all of it is queued, `Next::write()` while the socket is full, `Next::remove()`
+/// when the connection broke. For handlers answering with a body they already hold.
+pub fn write_body<T: hyper_server::Transport>(
+    encoder: &mut hyper_server::Encoder<'_, '_, T>,
+    body: &[u8],
+    pos: &mut usize,
+) -> hyper_server::Next {
+    use hyper_server::Next;
+    use std::io::{ErrorKind, Write};
+    while *pos < body.len() {
+        match encoder.write(&body[*pos..]) {
+            Ok(n) => *pos += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
+            Err(_) => return Next::remove(),
+        }
+    }
+    Next::end()
+}
+
 /// Reads and drops the request body as far as it has arrived: `Next::write()` once it has
 /// ended (the answer can go), `Next::read()` while more is to come, `Next::remove()` on a
 /// broken body. Handlers that do not want a body call it so the connection stays usable.

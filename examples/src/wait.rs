@@ -5,7 +5,6 @@
 //!
 //! `GET /user/<id>` answers `user <id>: <name>` after the lookup; anything else 404.
 
-use std::io::{ErrorKind, Write};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::Sender;
@@ -115,13 +114,6 @@ impl Handler<TcpStream> for Wait {
     }
 
     fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
-        while self.pos < self.body.len() {
-            match encoder.write(&self.body[self.pos..]) {
-                Ok(n) => self.pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
-                Err(_) => return Next::remove(),
-            }
-        }
-        Next::end()
+        crate::write_body(encoder, &self.body, &mut self.pos)
     }
 }

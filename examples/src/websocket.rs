@@ -4,8 +4,6 @@
 //! thread echoes every message on it (tungstenite for the framing). `GET /` answers a short
 //! text; a plain `GET /ws` gets `426 Upgrade Required`; other paths 404.
 
-use std::io::{ErrorKind, Write};
-
 use hyper_server::{
     Decoder, Encoder, Handler, Method, Next, Request, Response, StatusCode, TcpStream,
 };
@@ -96,14 +94,7 @@ impl Handler<TcpStream> for Echo {
     }
 
     fn on_response_writable(&mut self, encoder: &mut Encoder<'_, '_, TcpStream>) -> Next {
-        while self.pos < self.body.len() {
-            match encoder.write(&self.body[self.pos..]) {
-                Ok(n) => self.pos += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::write(),
-                Err(_) => return Next::remove(),
-            }
-        }
-        Next::end()
+        crate::write_body(encoder, self.body, &mut self.pos)
     }
 
     fn on_upgrade(self, transport: TcpStream, read_ahead: Vec<u8>) {
