@@ -588,12 +588,7 @@ impl<H: Handler<MaybeTls>> ClientDriver<H> {
         };
         if a.phase == Phase::Tunnel {
             let url = a.job.req.url();
-            // `host:port`, the port always given (RFC 9110 §9.3.6).
-            let authority = if url.host().contains(':') {
-                format!("[{}]:{}", url.host(), url.port())
-            } else {
-                format!("{}:{}", url.host(), url.port())
-            };
+            let authority = hyper_proto::connect_authority(url.host(), url.port());
             let line = RequestLine {
                 method: &http::Method::CONNECT,
                 target: authority.as_bytes(),

@@ -266,6 +266,24 @@ pub struct RequestLine<'a> {
     pub host: &'a [u8],
 }
 
+/// The request-target of a `CONNECT` for a tunnel to `host` and `port`, which is also its
+/// `Host` value (authority-form, RFC 9110 §9.3.6): the port always given, an IPv6 address
+/// in brackets.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(hyper_proto::connect_authority("example.com", 443), "example.com:443");
+/// assert_eq!(hyper_proto::connect_authority("::1", 8443), "[::1]:8443");
+/// ```
+pub fn connect_authority(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// Encodes a request head into `out` (always `HTTP/1.1`).
 ///
 /// Framing follows `body`: `Content-Length` for a known length (and `Content-Length: 0` for

@@ -86,7 +86,8 @@ pub use decode::{Decoded, Decoder};
 pub use encode::{BodyKind, Encoder, Frame};
 pub use error::{Error, ParseError, TimeoutKind, UserError};
 pub use head_encode::{
-    encode_request_head, encode_response_head, EncodedHead, RequestLine, ResponseContext,
+    connect_authority, encode_request_head, encode_response_head, EncodedHead, RequestLine,
+    ResponseContext,
 };
 pub use head_parse::{BodyLength, Headers, MAX_HEADERS_CAP};
 pub use header_list::HeaderList;

@@ -209,11 +209,7 @@ impl HttpConn {
 /// Asks the proxy at the other end of `sock` for a tunnel to `host:port` (CONNECT) and
 /// reads its answer: a 2xx leaves `sock` connected to the target.
 fn tunnel(sock: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
-    let authority = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
+    let authority = hyper_proto::connect_authority(host, port);
     let line = RequestLine {
         method: &http::Method::CONNECT,
         target: authority.as_bytes(),
