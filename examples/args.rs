@@ -131,29 +131,63 @@ pub(crate) fn parse(name: &'static str, positional: &str, flags: &[&str]) -> Arg
     args
 }
 
-/// Serves until Ctrl-C (or SIGTERM), then shuts down gracefully: no new connections,
-/// requests in flight finish (up to 10 s), then the process exits.
+/// Calls `f` once, on the first Ctrl-C, SIGTERM or SIGHUP. Returns `false` when no
+/// handler could be installed (another one is): then `f` is never called.
+#[allow(dead_code, reason = "each example uses one of the waiting helpers")]
+pub(crate) fn on_interrupt(f: impl FnOnce() + Send + 'static) -> bool {
+    let f = std::sync::Mutex::new(Some(f));
+    ctrlc::set_handler(move || {
+        let f = f
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(f) = f {
+            f();
+        }
+    })
+    .is_ok()
+}
+
+/// Blocks until Ctrl-C (or SIGTERM, SIGHUP), then tells what a graceful shutdown does and
+/// returns `true`. Returns `false` at once when no handler could be installed: the caller
+/// serves until the process is killed.
+#[allow(dead_code, reason = "each example uses one of the waiting helpers")]
+pub(crate) fn wait_for_interrupt(args: &Args) -> bool {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if !on_interrupt(move || {
+        let _ = tx.send(());
+    }) {
+        return false;
+    }
+    let _ = rx.recv();
+    announce_shutdown(args);
+    true
+}
+
+/// The line a server prints when a signal starts its graceful shutdown.
+#[allow(dead_code, reason = "each example uses one of the waiting helpers")]
+pub(crate) fn announce_shutdown(args: &Args) {
+    eprintln!(
+        "{}: shutting down; requests in flight may take up to {} s to finish",
+        args.name,
+        GRACE.as_secs()
+    );
+}
+
+/// How long a graceful shutdown lets requests in flight finish.
+#[allow(dead_code, reason = "each example uses one of the waiting helpers")]
+pub(crate) const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves until Ctrl-C (or SIGTERM, SIGHUP), then shuts down gracefully: no new
+/// connections, requests in flight finish (up to [`GRACE`]), then the process exits.
 #[allow(
     dead_code,
     reason = "the hypersync examples stop as hyper 0.10 programs do"
 )]
 pub(crate) fn serve_until_interrupted(args: &Args, server: hyper_server::Listening) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let installed = ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    });
-    if installed.is_err() {
-        // No signal handler (another one is installed): serve until the process is killed.
+    if !wait_for_interrupt(args) {
         args.or_exit(server.wait(), "the server stopped");
         return;
     }
-    let _ = rx.recv();
-    eprintln!(
-        "{}: shutting down; requests in flight may take up to 10 s to finish",
-        args.name
-    );
-    args.or_exit(
-        server.shutdown(std::time::Duration::from_secs(10)),
-        "the server stopped with an error",
-    );
+    args.or_exit(server.shutdown(GRACE), "the server stopped with an error");
 }

@@ -168,6 +168,19 @@ impl EchoConn {
         self.conn.is_closed()
     }
 
+    /// Whether the connection is between requests, with nothing of the next one read: a
+    /// driver shutting down may close it now without cutting a request short.
+    pub fn is_idle(&self) -> bool {
+        self.conn.is_idle()
+    }
+
+    /// A graceful shutdown: the request in progress (or one whose head has started
+    /// arriving) is answered as the last, with `Connection: close`; an idle connection is
+    /// closed at once ([`EchoConn::is_closed`]).
+    pub fn stop(&mut self) {
+        self.conn.disable_keep_alive();
+    }
+
     /// Whether the connection refused a request itself (see the `refused` field): drain
     /// what the peer still sends for a moment before closing, so that the answer is not
     /// lost to a reset.

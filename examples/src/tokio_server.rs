@@ -11,16 +11,27 @@
 //!   deadline comes nearer than it; when it fires early (the deadline moved on), it is
 //!   set again. Keep-alive requests touch no timer.
 //! - Pipelined requests read in one go are answered in one write.
+//!
+//! A graceful shutdown ([`serve`]'s `stop`, [`Running::shutdown`]) stops accepting, lets
+//! each connection finish the request it is in (answered with `Connection: close`), and
+//! wakes the idle ones, which close. The wake-up is a [`Notify`] each connection registers
+//! with once; the loop itself only reads a flag, so requests pay nothing for it.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use hyper_proto::{Config, DateCache, DEFAULT_SEND_TIMEOUT};
 use tokio::io::{AsyncReadExt, Interest};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::futures::Notified;
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::proto_echo::EchoConn;
 
@@ -71,8 +82,10 @@ fn with_date<R>(now: Instant, f: impl FnOnce(&DateCache) -> R) -> R {
 #[derive(Debug)]
 pub struct Running {
     addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// Starts the shutdown, with its grace period.
+    stop: Option<oneshot::Sender<Duration>>,
+    /// The runtime's thread; says how many connections the shutdown cut.
+    thread: Option<std::thread::JoinHandle<usize>>,
 }
 
 impl Running {
@@ -81,24 +94,30 @@ impl Running {
         self.addr
     }
 
-    /// Stops the runtime (open connections are dropped).
+    /// Stops now: no new connections, every open one dropped.
     pub fn close(mut self) {
-        self.stop_runtime();
+        self.stop(Duration::ZERO);
     }
 
-    fn stop_runtime(&mut self) {
+    /// Stops gracefully (see [`serve`]), with `grace` for the requests in flight. Returns
+    /// how many connections were still busy after it and cut.
+    pub fn shutdown(mut self, grace: Duration) -> usize {
+        self.stop(grace)
+    }
+
+    fn stop(&mut self, grace: Duration) -> usize {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(grace);
         }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.thread
+            .take()
+            .map_or(0, |t| t.join().unwrap_or_default())
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.stop_runtime();
+        self.stop(Duration::ZERO);
     }
 }
 
@@ -134,12 +153,10 @@ pub fn spawn(addr: SocketAddr, threads: usize, config: Config) -> io::Result<Run
     let thread = std::thread::Builder::new()
         .name("tokio-server".into())
         .spawn(move || {
-            rt.block_on(async move {
-                tokio::select! {
-                    () = serve(listener, config) => {}
-                    _ = rx => {}
-                }
-            });
+            // A dropped `Running` without a shutdown stops at once.
+            let stop = async { rx.await.unwrap_or(Duration::ZERO) };
+            rt.block_on(serve(listener, config, stop))
+            // The runtime drops here, and with it every connection still open.
         })?;
     Ok(Running {
         addr,
@@ -148,29 +165,101 @@ pub fn spawn(addr: SocketAddr, threads: usize, config: Config) -> io::Result<Run
     })
 }
 
-/// Accepts forever, a task per connection.
-pub async fn serve(listener: TcpListener, config: Config) {
-    loop {
-        match listener.accept().await {
-            Ok((stream, _peer)) => {
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    if let Err(e) = connection(stream, config).await {
-                        log::debug!("connection ended: {e}");
-                    }
-                });
-            }
-            Err(e) => {
-                // Out of descriptors and the like: back off instead of spinning.
-                log::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(10)).await;
+/// What the connections of one server share: its shutdown signal.
+#[derive(Debug, Default)]
+struct Shutdown {
+    /// Set once: each connection ends after the request it is in.
+    stopping: AtomicBool,
+    /// Wakes the connections waiting for input when `stopping` is set.
+    wake: Notify,
+}
+
+/// Accepts, a task per connection, until `stop` resolves with a grace period: then stops
+/// gracefully. No more connections are accepted; each open one finishes the request it is
+/// in, answered with `Connection: close`, and closes; idle ones close at once. Returns when
+/// all have closed, or when the grace period is over: how many were still open then (the
+/// caller drops them with the runtime).
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    stop: impl Future<Output = Duration>,
+) -> usize {
+    let shutdown = Arc::new(Shutdown::default());
+    // Each connection task holds a sender: when all are gone, `closed` answers `None`.
+    let (open, mut closed) = mpsc::channel::<()>(1);
+    let accept = async {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shutdown = Arc::clone(&shutdown);
+                    let open = open.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = connection(stream, config, &shutdown).await {
+                            log::debug!("connection ended: {e}");
+                        }
+                        drop(open);
+                    });
+                }
+                Err(e) => {
+                    // Out of descriptors and the like: back off instead of spinning.
+                    log::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
             }
         }
+    };
+    let grace = tokio::select! {
+        () = accept => Duration::ZERO,
+        grace = stop => grace,
+    };
+    drop(listener);
+    shutdown.stopping.store(true, Ordering::SeqCst);
+    shutdown.wake.notify_waiters();
+    drop(open);
+    if tokio::time::timeout(grace, closed.recv()).await.is_ok() {
+        0
+    } else {
+        // The tasks still running hold the rest of the references.
+        Arc::strong_count(&shutdown) - 1
+    }
+}
+
+/// Ready once `shutdown` is stopping. It registers the task with the wake-up on its first
+/// poll only (a lock); after that it just reads the flag, since a wake-up runs the whole
+/// task again.
+struct Stopping<'a, 'p> {
+    shutdown: &'a Shutdown,
+    notified: Pin<&'p mut Notified<'a>>,
+    registered: bool,
+}
+
+impl Future for Stopping<'_, '_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.shutdown.stopping.load(Ordering::SeqCst) {
+            return Poll::Ready(());
+        }
+        if !self.registered {
+            self.registered = true;
+            return self.notified.as_mut().poll(cx);
+        }
+        Poll::Pending
     }
 }
 
 /// One connection, from accept to close.
-async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
+async fn connection(mut stream: TcpStream, config: Config, shutdown: &Shutdown) -> io::Result<()> {
+    let notified = shutdown.wake.notified();
+    tokio::pin!(notified);
+    let mut stopping = Stopping {
+        shutdown,
+        notified,
+        registered: false,
+    };
+    // Whether the shutdown was seen (and the connection told).
+    let mut stopped = false;
     let mut echo = EchoConn::new(config, Instant::now());
     // Bytes read and not yet consumed (no buffer while there are none).
     let mut input: Vec<u8> = Vec::new();
@@ -186,6 +275,11 @@ async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
         if out.capacity() > 0 {
             give_buf(&mut out);
         }
+        if !stopped && shutdown.stopping.load(Ordering::SeqCst) {
+            // The request in progress is the last; an idle connection closes now.
+            echo.stop();
+            stopped = true;
+        }
         if echo.is_closed() {
             break;
         }
@@ -200,6 +294,11 @@ async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
             biased;
             ready = stream.readable() => {
                 ready?;
+                if !stopped && shutdown.stopping.load(Ordering::SeqCst) {
+                    // A shutdown while this waited: what comes now is answered as the last.
+                    echo.stop();
+                    stopped = true;
+                }
                 if input.capacity() == 0 {
                     input = take_buf();
                 } else if input.capacity() - input.len() < BUF_SIZE / 4 {
@@ -223,6 +322,8 @@ async fn connection(mut stream: TcpStream, config: Config) -> io::Result<()> {
                     give_buf(&mut input);
                 }
             }
+            // Back to the top, which ends the connection or its keep-alive.
+            () = &mut stopping, if !stopped => {}
             () = &mut timer, if armed.is_some() => {
                 armed = None;
                 let now = Instant::now();

@@ -40,27 +40,43 @@ impl Running {
             Self::Tokio(s) => s.close(),
         }
     }
+
+    /// A graceful shutdown with `grace`: how many connections it cut, where the driver
+    /// tells (the mio server does not).
+    fn shutdown(self, grace: Duration) -> Option<usize> {
+        match self {
+            Self::Mio(s) => {
+                s.shutdown(grace).unwrap();
+                None
+            }
+            Self::Std(s) => Some(s.shutdown(grace)),
+            Self::Tokio(s) => Some(s.shutdown(grace)),
+        }
+    }
 }
+
+type Start = fn(SocketAddr) -> Running;
+
+/// Every driver of the echo service, by name, with the default configuration.
+const SERVERS: [(&str, Start); 4] = [
+    ("mio echo", |a| {
+        Running::Mio(Server::http(a).unwrap().handle(|_| Echo::new()).unwrap())
+    }),
+    ("std_server", |a| {
+        Running::Std(examples::std_server::spawn(a, Config::default()).unwrap())
+    }),
+    ("tokio_server (current-thread)", |a| {
+        Running::Tokio(examples::tokio_server::spawn(a, 1, Config::default()).unwrap())
+    }),
+    ("tokio_server (multi-thread)", |a| {
+        Running::Tokio(examples::tokio_server::spawn(a, 2, Config::default()).unwrap())
+    }),
+];
 
 /// Runs `check` against each driver of the echo service in turn, naming the one that fails.
 fn each_server(check: fn(SocketAddr)) {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    type Start = fn(SocketAddr) -> Running;
-    let servers: [(&str, Start); 4] = [
-        ("mio echo", |a| {
-            Running::Mio(Server::http(a).unwrap().handle(|_| Echo::new()).unwrap())
-        }),
-        ("std_server", |a| {
-            Running::Std(examples::std_server::spawn(a, Config::default()).unwrap())
-        }),
-        ("tokio_server (current-thread)", |a| {
-            Running::Tokio(examples::tokio_server::spawn(a, 1, Config::default()).unwrap())
-        }),
-        ("tokio_server (multi-thread)", |a| {
-            Running::Tokio(examples::tokio_server::spawn(a, 2, Config::default()).unwrap())
-        }),
-    ];
-    for (name, start) in servers {
+    for (name, start) in SERVERS {
         let srv = start(any);
         let addr = srv.addr();
         if let Err(e) = catch_unwind(AssertUnwindSafe(|| check(addr))) {
@@ -462,5 +478,112 @@ fn drivers_keep_the_deadlines() {
             "{name}: idle: {back:?}"
         );
         srv.close();
+    }
+}
+
+/// Connects with a bounded read timeout.
+fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+/// Reads until the server closes (a reset counts as closing), failing after 10 s.
+fn read_until_closed(s: &mut TcpStream, name: &str) -> String {
+    let mut back = Vec::new();
+    match s.read_to_end(&mut back) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!(
+            "{name}: not closed within 10 s ({e}) after {:?}",
+            String::from_utf8_lossy(&back)
+        ),
+    }
+    String::from_utf8_lossy(&back).into_owned()
+}
+
+/// A graceful shutdown, as a service manager's SIGTERM starts it in the examples: the
+/// idle keep-alive connection is closed at once, no new connection is served, and the two
+/// requests in flight (one half-way through its body, one half-way through its head) are
+/// answered in full, each with `Connection: close`, before the server stops.
+#[test]
+fn graceful_shutdown_finishes_requests_in_flight() {
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    for (name, start) in SERVERS {
+        let srv = start(any);
+        let addr = srv.addr();
+        let mut idle = connect(addr);
+        idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut got = Vec::new();
+        while !got.ends_with(b"POST /echo\n") {
+            let mut buf = [0u8; 512];
+            let n = idle.read(&mut buf).unwrap();
+            assert!(n > 0, "{name}: closed before answering");
+            got.extend_from_slice(&buf[..n]);
+        }
+        let mut in_body = connect(addr);
+        in_body
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+            .unwrap();
+        let mut in_head = connect(addr);
+        in_head.write_all(b"GET / HTTP/1.1\r\nHo").unwrap();
+        // Lets the server read both before it is told to stop.
+        std::thread::sleep(Duration::from_millis(200));
+        let stopper = std::thread::spawn(move || srv.shutdown(Duration::from_secs(10)));
+
+        assert_eq!(read_until_closed(&mut idle, name), "", "{name}: idle");
+        // A new connection is not served (refused, closed, or never answered).
+        if let Ok(mut late) = TcpStream::connect(addr) {
+            late.set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
+            let _ = late.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            let mut buf = [0u8; 64];
+            let n = late.read(&mut buf).unwrap_or(0);
+            let back = String::from_utf8_lossy(&buf[..n]);
+            assert!(!back.starts_with("HTTP/1.1 200"), "{name}: late: {back:?}");
+        }
+
+        in_body.write_all(b"world").unwrap();
+        let back = read_until_closed(&mut in_body, name);
+        assert!(
+            back.starts_with("HTTP/1.1 200 ")
+                && back
+                    .to_ascii_lowercase()
+                    .contains("\r\nconnection: close\r\n")
+                && back.ends_with("\r\n\r\nhelloworld"),
+            "{name}: body in flight: {back:?}"
+        );
+        in_head.write_all(b"st: x\r\n\r\n").unwrap();
+        let back = read_until_closed(&mut in_head, name);
+        assert!(
+            back.starts_with("HTTP/1.1 200 ")
+                && back
+                    .to_ascii_lowercase()
+                    .contains("\r\nconnection: close\r\n")
+                && back.ends_with("POST /echo\n"),
+            "{name}: head in flight: {back:?}"
+        );
+        let cut = stopper.join().unwrap();
+        assert!(cut.is_none_or(|n| n == 0), "{name}: cut {cut:?}");
+    }
+}
+
+/// A request that outlasts the grace period is cut when it ends, and the shutdown says
+/// so: the server does not wait for a stalled client.
+#[test]
+fn graceful_shutdown_cuts_what_outlasts_the_grace() {
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    for (name, start) in SERVERS {
+        let srv = start(any);
+        let mut stalled = connect(srv.addr());
+        stalled
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let cut = srv.shutdown(Duration::from_millis(300));
+        assert!(cut.is_none_or(|n| n == 1), "{name}: cut {cut:?}");
+        let back = read_until_closed(&mut stalled, name);
+        assert!(!back.contains(" 200 "), "{name}: stalled: {back:?}");
     }
 }

@@ -99,6 +99,12 @@
 //!   automatic error answer the peer may still be sending: shut down the write side and
 //!   read (and discard) for a moment before closing, or the peer's kernel may answer our
 //!   unread bytes with a reset that destroys the response before it is read.
+//! - **Graceful shutdown.** Stop accepting, then call
+//!   [`Conn::disable_keep_alive`](crate::Conn::disable_keep_alive) on each connection, and
+//!   again on any that reads more afterwards: the request in progress, or one whose head
+//!   has started arriving, is answered as the last (with `Connection: close`); an idle
+//!   connection is closed at once, so wake the ones waiting for input. The `std_server`
+//!   and `tokio_server` examples show both wake-ups (a shut read half; a `Notify`).
 //! - **Upgrades.** After a `101` or a 2xx to `CONNECT`,
 //!   [`Conn::is_upgraded`](crate::Conn::is_upgraded) is true and `is_closed` is not: the
 //!   socket and the unconsumed bytes belong to the new protocol.

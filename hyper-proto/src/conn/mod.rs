@@ -419,13 +419,12 @@ impl<R: Role> Conn<R> {
 
     /// Makes the current exchange the last: a response not yet started says
     /// `Connection: close`, and the connection closes once the exchange ends (a server
-    /// shutting down gracefully does this).
+    /// shutting down gracefully does this). Between exchanges it closes at once, unless
+    /// the next head has started arriving ([`Conn::recv_head`] saw part of it): that
+    /// request is still read and answered, as the last.
     pub fn disable_keep_alive(&mut self) {
         self.keep_alive = false;
-        if matches!(
-            (&self.reading, &self.writing),
-            (Reading::Init, Writing::Init)
-        ) {
+        if self.is_idle() {
             self.close();
         }
     }

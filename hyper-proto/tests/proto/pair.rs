@@ -799,3 +799,25 @@ fn disable_keep_alive_mid_exchange() {
     q.server.disable_keep_alive();
     assert!(q.server.is_closed());
 }
+
+/// A graceful shutdown that catches a request half-way through its head lets it finish:
+/// the request is answered, as the last one, instead of the connection closing on it.
+#[test]
+fn disable_keep_alive_keeps_a_started_head() {
+    let head = b"GET /last HTTP/1.1\r\nHost: x\r\n\r\n";
+    for split in 1..head.len() {
+        let mut p = Pair::new(usize::MAX);
+        assert_eq!(p.server.recv_head(p.now, &head[..split]).unwrap(), None);
+        p.server.disable_keep_alive();
+        assert!(!p.server.is_closed(), "split at {split}");
+        p.server_in.extend_from_slice(head);
+        let req = p.server_request();
+        assert_eq!(req.path, "/last");
+        p.server_respond(200, BodyKind::Length(2), b"ok").unwrap();
+        assert!(p
+            .server_out
+            .windows(19)
+            .any(|w| w == b"connection: close\r\n"));
+        assert!(p.server.is_closed(), "split at {split}");
+    }
+}
