@@ -180,14 +180,20 @@ pub(crate) const GRACE: std::time::Duration = std::time::Duration::from_secs(10)
 
 /// Serves until Ctrl-C (or SIGTERM, SIGHUP), then shuts down gracefully: no new
 /// connections, requests in flight finish (up to [`GRACE`]), then the process exits.
-#[allow(
-    dead_code,
-    reason = "the hypersync examples stop as hyper 0.10 programs do"
-)]
+#[allow(dead_code, reason = "each example uses one of the waiting helpers")]
 pub(crate) fn serve_until_interrupted(args: &Args, server: hyper_server::Listening) {
     if !wait_for_interrupt(args) {
         args.or_exit(server.wait(), "the server stopped");
         return;
     }
     args.or_exit(server.shutdown(GRACE), "the server stopped with an error");
+}
+
+/// [`serve_until_interrupted`] for a hypersync server, with the graceful shutdown it adds
+/// to 0.10's API (without a signal handler, dropping `listening` blocks as in 0.10).
+#[allow(dead_code, reason = "each example uses one of the waiting helpers")]
+pub(crate) fn sync_until_interrupted(args: &Args, mut listening: hypersync::server::Listening) {
+    if wait_for_interrupt(args) {
+        args.or_exit(listening.shutdown(GRACE), "the server stopped with an error");
+    }
 }

@@ -25,4 +25,6 @@ fn main() {
         "Listening on http://{} ({threads} worker threads)",
         listening.socket
     );
+    // Ctrl-C or SIGTERM: `Listening::shutdown`, a graceful stop (0.10 had none).
+    args::sync_until_interrupted(&args, listening);
 }

@@ -48,5 +48,6 @@ fn serve<L>(args: &args::Args, mut server: Server<L>, scheme: &str) {
         "Listening on {scheme}://{} ({threads} worker threads)",
         listening.socket
     );
-    // Dropping `listening` blocks until the server stops, as in hyper 0.10.
+    // Ctrl-C or SIGTERM: `Listening::shutdown`, a graceful stop (0.10 had none).
+    args::sync_until_interrupted(args, listening);
 }

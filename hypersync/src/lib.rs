@@ -43,7 +43,8 @@
 //! | chunked bodies to HTTP/1.0 clients | close-delimited bodies for them | HTTP/1.0 has no chunked coding |
 //! | a malformed head closed the connection silently | `400`, `413`, `414`, `431`, `501` or `505`, then close | the client learns why |
 //! | a thread per connection, idle ones included | workers only for requests being handled | slowloris and idle keep-alive cannot starve the server |
-//! | `Listening::close` did nothing | it stops the server | |
+//! | `Listening::close` did nothing | it stops the server: the listener and idle connections at once, each request in progress finished with `Connection: close` | |
+//! | no graceful stop | `Listening::shutdown(grace)`: the same, with up to `grace` for the requests in flight before the rest is closed | deploys without cutting requests |
 //! | a dropped `Fresh` response with `Content-Length: N` sent no body | `Content-Length: 0` | the client is not left waiting |
 //! | client: no check of pooled connections, no retry | a stale pooled connection is replaced; an idempotent request is retried once | the first request after a server's idle close works |
 //! | client: redirects followed without limit | followed up to 10 hops | a redirect loop ends |

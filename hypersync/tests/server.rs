@@ -374,6 +374,116 @@ fn close_stops_the_server() {
     assert!(TcpStream::connect(addr).is_err());
 }
 
+/// A client sending keep-alive requests one after another on one connection, until the
+/// server ends it; returns how many were answered and the last answer.
+fn hammer(addr: SocketAddr) -> std::thread::JoinHandle<(usize, String)> {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    std::thread::spawn(move || {
+        let mut answered = 0;
+        let mut last = String::new();
+        loop {
+            if s.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                .is_err()
+            {
+                return (answered, last);
+            }
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(b"hello") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => return (answered, last),
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            answered += 1;
+            last = String::from_utf8_lossy(&got).into_owned();
+        }
+    })
+}
+
+/// `close` returns while a client keeps its connection busy: the worker holding the
+/// connection answers the request it is on with `Connection: close` instead of serving
+/// the client for as long as it keeps sending.
+#[test]
+fn close_ends_a_busy_keep_alive_connection() {
+    let mut l = serve(router, 1);
+    let client = hammer(l.socket);
+    std::thread::sleep(Duration::from_millis(200));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        l.close().unwrap();
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("close did not return while a client kept its connection busy");
+    let (answered, last) = client.join().unwrap();
+    assert!(answered > 0);
+    assert!(
+        last.to_ascii_lowercase()
+            .contains("\r\nconnection: close\r\n"),
+        "{last:?}"
+    );
+}
+
+/// A graceful shutdown (beyond 0.10, which had none): no new connections, an idle
+/// keep-alive connection closed at once, a request in flight answered in full with
+/// `Connection: close`, a busy keep-alive client told the same on its next answer.
+#[test]
+fn shutdown_finishes_requests_in_flight() {
+    let slow = |_: Request, res: Response| {
+        std::thread::sleep(Duration::from_millis(300));
+        res.send(b"slow hello").unwrap();
+    };
+    let mut l = serve(slow, 2);
+    let addr = l.socket;
+    let mut idle = TcpStream::connect(addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with(b"slow hello") {
+        let n = idle.read(&mut buf).unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    // Give the worker's quiet time (2 ms) to pass: the connection is back on the loop.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut in_flight = TcpStream::connect(addr).unwrap();
+    in_flight
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    in_flight
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let stopper = std::thread::spawn(move || {
+        l.shutdown(Duration::from_secs(5)).unwrap();
+    });
+    let mut rest = Vec::new();
+    let _ = idle.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty(),
+        "idle: {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "a new connection was accepted"
+    );
+    let mut back = Vec::new();
+    let _ = in_flight.read_to_end(&mut back);
+    let back = String::from_utf8_lossy(&back).to_ascii_lowercase();
+    assert!(
+        back.starts_with("http/1.1 200 ")
+            && back.contains("\r\nconnection: close\r\n")
+            && back.ends_with("slow hello"),
+        "{back:?}"
+    );
+    stopper.join().unwrap();
+}
+
 /// Counts the connection callbacks (0.10's `on_connection_start` / `on_connection_end`).
 #[derive(Default)]
 struct Counting {

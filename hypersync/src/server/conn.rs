@@ -4,6 +4,8 @@
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use hyper_proto::{BodyKind, Conn, DateCache, Next, Server as ProtoServer};
@@ -80,6 +82,8 @@ pub(crate) struct WorkerConn {
     /// a malformed request body can still get its 400 instead.
     unsent_from: Option<usize>,
     pub(crate) peer: SocketAddr,
+    /// Set when the server stops: the request in progress is the connection's last.
+    stopping: Arc<AtomicBool>,
 }
 
 impl WorkerConn {
@@ -90,6 +94,7 @@ impl WorkerConn {
         peer: SocketAddr,
         quiet: Duration,
         timeouts: Timeouts,
+        stopping: Arc<AtomicBool>,
     ) -> io::Result<WorkerConn> {
         let sock = stream.sock();
         sock.set_nonblocking(false)?;
@@ -110,6 +115,7 @@ impl WorkerConn {
             continue_pending: false,
             unsent_from: None,
             peer,
+            stopping,
         })
     }
 
@@ -130,9 +136,18 @@ impl WorkerConn {
     }
 
     pub(crate) fn begin(&mut self, head: &Head) {
+        self.stop_if_stopping();
         self.continue_pending = head.expects_continue;
         self.unsent_from = None;
         self.spill.clear();
+    }
+
+    /// When the server is stopping, makes the current request the connection's last (its
+    /// answer says `Connection: close` if its head has not gone out).
+    fn stop_if_stopping(&mut self) {
+        if self.stopping.load(Ordering::SeqCst) {
+            self.proto.disable_keep_alive();
+        }
     }
 
     fn refresh_date(&mut self) {
@@ -200,6 +215,8 @@ impl WorkerConn {
         body: Option<BodyKind>,
     ) -> io::Result<()> {
         let body = body.unwrap_or_else(|| body_kind_of(headers));
+        // A stop that began while the handler ran.
+        self.stop_if_stopping();
         self.refresh_date();
         // A handler that did not read an expected body: the client learns it will not be
         // read from the answer itself.

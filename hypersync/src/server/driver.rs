@@ -17,6 +17,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -76,7 +77,9 @@ pub(crate) struct SyncDriver<H> {
     tls: Option<Arc<ServerConfig>>,
     date: DateCache,
     date_at: Option<Instant>,
-    stopping: bool,
+    /// Set when the server stops, shared with the workers: each connection's request in
+    /// progress is its last.
+    stopping: Arc<AtomicBool>,
 }
 
 impl<H: Handler> SyncDriver<H> {
@@ -85,6 +88,7 @@ impl<H: Handler> SyncDriver<H> {
         config: hyper_proto::Config,
         jobs: Sender<Job>,
         tls: Option<Arc<ServerConfig>>,
+        stopping: Arc<AtomicBool>,
     ) -> Self {
         SyncDriver {
             handler,
@@ -93,7 +97,7 @@ impl<H: Handler> SyncDriver<H> {
             tls,
             date: DateCache::new(SystemTime::now()),
             date_at: None,
-            stopping: false,
+            stopping,
         }
     }
 
@@ -216,7 +220,7 @@ impl<H: Handler> Driver for SyncDriver<H> {
 
     fn accept(&mut self, cx: &mut Cx<'_>, peer: SocketAddr, ctrl: Control) -> Option<ConnState> {
         let mut proto = Box::new(Conn::<ProtoServer>::new(self.config, cx.now()));
-        if self.stopping {
+        if self.stopping.load(Ordering::SeqCst) {
             proto.disable_keep_alive();
         }
         self.handler.on_connection_start();
@@ -265,14 +269,15 @@ impl<H: Handler> Driver for SyncDriver<H> {
                     return Step::close();
                 }
             }
-            Why::Stopping => {
-                self.stopping = true;
-                proto.disable_keep_alive();
-                if proto.is_idle() && conn.carry.is_empty() && io.buffered().is_empty() {
-                    return Step::close();
-                }
-            }
+            Why::Stopping => self.stopping.store(true, Ordering::SeqCst),
             _ => {}
+        }
+        // Also for a connection a worker gives back after the stop began.
+        if self.stopping.load(Ordering::SeqCst) {
+            proto.disable_keep_alive();
+            if proto.is_idle() && conn.carry.is_empty() && io.buffered().is_empty() {
+                return Step::close();
+            }
         }
         self.read_heads(conn, io)
     }

@@ -24,9 +24,10 @@ use core::marker::PhantomData;
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use core::cell::RefCell;
 
@@ -245,14 +246,16 @@ impl<L> Server<L> {
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         let handler = Arc::new(handler);
         let timeouts = self.timeouts;
+        let stopping = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::new();
         for i in 0..threads.max(1) {
             let rx = rx.clone();
             let handler = Arc::clone(&handler);
+            let stopping = Arc::clone(&stopping);
             workers.push(
                 thread::Builder::new()
                     .name(format!("hypersync-worker-{i}"))
-                    .spawn(move || work(&*handler, &rx, timeouts))?,
+                    .spawn(move || work(&*handler, &rx, timeouts, &stopping))?,
             );
         }
         let mut proto = hyper_proto::Config::default();
@@ -261,22 +264,36 @@ impl<L> Server<L> {
             None => proto.keep_alive(false),
         };
         let tls = self.tls;
+        let for_loop = Arc::clone(&stopping);
         let loops =
             hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
-                SyncDriver::new(Arc::clone(&handler), proto, tx.clone(), tls.clone())
+                let stopping = Arc::clone(&for_loop);
+                SyncDriver::new(
+                    Arc::clone(&handler),
+                    proto,
+                    tx.clone(),
+                    tls.clone(),
+                    stopping,
+                )
             })?;
         let socket = loops.local_addr();
         Ok(Listening {
             socket,
             inner: Some(loops),
             workers,
+            stopping,
         })
     }
 }
 
 /// A worker: serves the requests of lent connections until the queue closes (the loop
 /// stopped).
-fn work<H: Handler>(handler: &H, jobs: &Receiver<Job>, timeouts: Timeouts) {
+fn work<H: Handler>(
+    handler: &H,
+    jobs: &Receiver<Job>,
+    timeouts: Timeouts,
+    stopping: &Arc<AtomicBool>,
+) {
     for job in jobs.iter() {
         let Job {
             head,
@@ -287,7 +304,8 @@ fn work<H: Handler>(handler: &H, jobs: &Receiver<Job>, timeouts: Timeouts) {
             slot,
             ctrl,
         } = job;
-        let returned = match WorkerConn::new(stream, proto, leftover, peer, QUIET, timeouts) {
+        let stop = Arc::clone(stopping);
+        let returned = match WorkerConn::new(stream, proto, leftover, peer, QUIET, timeouts, stop) {
             Ok(conn) => serve(handler, conn, jobs, head),
             Err(_) => Returned::Closed(None),
         };
@@ -356,6 +374,8 @@ pub struct Listening {
     pub socket: SocketAddr,
     inner: Option<hyper_net::Loops<()>>,
     workers: Vec<thread::JoinHandle<()>>,
+    /// Tells the workers that the request each is on is its connection's last.
+    stopping: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for Listening {
@@ -367,15 +387,47 @@ impl fmt::Debug for Listening {
 }
 
 impl Listening {
-    /// Stops the server: closes the listener and every connection, and waits for the
-    /// workers to finish the requests they are running. (0.10's `close` did not stop it.)
+    /// Stops the server: closes the listener and every connection a worker is not
+    /// answering, and waits for the workers to finish the requests they are running, each
+    /// the last on its connection. (0.10's `close` did not stop it.)
     ///
     /// # Errors
     ///
     /// The event loop ended with an error.
     pub fn close(&mut self) -> crate::Result<()> {
+        self.stop(None)
+    }
+
+    /// Stops the server gracefully (0.10 had no such thing): the listener closes at once,
+    /// and so does every idle connection; each request in progress, or whose head has
+    /// started arriving, is answered in full, with `Connection: close`, for up to `grace`.
+    /// Then what is left is closed, and it returns once the workers are done (a handler
+    /// still running then is waited for: a thread cannot be cut short).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use hypersync::server::{Request, Response, Server};
+    ///
+    /// let mut listening = Server::http("127.0.0.1:3000")?
+    ///     .handle(|_: Request, res: Response| res.send(b"hello").unwrap())?;
+    /// // On SIGTERM, say:
+    /// listening.shutdown(Duration::from_secs(10))?;
+    /// # Ok::<(), hypersync::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The event loop ended with an error.
+    pub fn shutdown(&mut self, grace: Duration) -> crate::Result<()> {
+        self.stop(Some(Instant::now() + grace))
+    }
+
+    fn stop(&mut self, deadline: Option<Instant>) -> crate::Result<()> {
+        // Before the loop hears of it: a worker serving a busy keep-alive connection ends
+        // it after the request it is on.
+        self.stopping.store(true, Ordering::SeqCst);
         if let Some(inner) = self.inner.take() {
-            inner.stop(None)?;
+            inner.stop(deadline)?;
         }
         for w in self.workers.drain(..) {
             let _ = w.join();
