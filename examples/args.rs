@@ -194,6 +194,9 @@ pub(crate) fn serve_until_interrupted(args: &Args, server: hyper_server::Listeni
 #[allow(dead_code, reason = "each example uses one of the waiting helpers")]
 pub(crate) fn sync_until_interrupted(args: &Args, mut listening: hypersync::server::Listening) {
     if wait_for_interrupt(args) {
-        args.or_exit(listening.shutdown(GRACE), "the server stopped with an error");
+        args.or_exit(
+            listening.shutdown(GRACE),
+            "the server stopped with an error",
+        );
     }
 }

@@ -310,23 +310,12 @@ fn ab_and_wrk_smoke_loads() {
 /// Sends `request` (then ends our side when `half_close`), reads until the server closes
 /// (at most 10 s) and returns what came back.
 fn exchange(addr: SocketAddr, request: &[u8], half_close: bool) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut s = connect(addr);
     s.write_all(request).unwrap();
     if half_close {
         s.shutdown(Shutdown::Write).unwrap();
     }
-    let mut back = Vec::new();
-    match s.read_to_end(&mut back) {
-        Ok(_) => {}
-        // A reset after the answer arrived still leaves the answer to check.
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        Err(e) => panic!(
-            "no close within 10 s ({e}) after {:?}",
-            String::from_utf8_lossy(&back)
-        ),
-    }
-    String::from_utf8_lossy(&back).into_owned()
+    read_until_closed(&mut s, "exchange")
 }
 
 /// The README's table of rules, as raw requests: the status line each must get, and that
@@ -488,7 +477,8 @@ fn connect(addr: SocketAddr) -> TcpStream {
     s
 }
 
-/// Reads until the server closes (a reset counts as closing), failing after 10 s.
+/// Reads until the server closes, failing after 10 s. A reset counts as closing: one
+/// after the answer arrived still leaves the answer to check.
 fn read_until_closed(s: &mut TcpStream, name: &str) -> String {
     let mut back = Vec::new();
     match s.read_to_end(&mut back) {
@@ -544,26 +534,32 @@ fn graceful_shutdown_finishes_requests_in_flight() {
             assert!(!back.starts_with("HTTP/1.1 200"), "{name}: late: {back:?}");
         }
 
-        in_body.write_all(b"world").unwrap();
-        let back = read_until_closed(&mut in_body, name);
-        assert!(
-            back.starts_with("HTTP/1.1 200 ")
-                && back
-                    .to_ascii_lowercase()
-                    .contains("\r\nconnection: close\r\n")
-                && back.ends_with("\r\n\r\nhelloworld"),
-            "{name}: body in flight: {back:?}"
-        );
-        in_head.write_all(b"st: x\r\n\r\n").unwrap();
-        let back = read_until_closed(&mut in_head, name);
-        assert!(
-            back.starts_with("HTTP/1.1 200 ")
-                && back
-                    .to_ascii_lowercase()
-                    .contains("\r\nconnection: close\r\n")
-                && back.ends_with("POST /echo\n"),
-            "{name}: head in flight: {back:?}"
-        );
+        // Each finishes its request, then gets the whole answer, as the last.
+        let finish = [
+            (
+                &mut in_body,
+                &b"world"[..],
+                "\r\n\r\nhelloworld",
+                "body in flight",
+            ),
+            (
+                &mut in_head,
+                &b"st: x\r\n\r\n"[..],
+                "POST /echo\n",
+                "head in flight",
+            ),
+        ];
+        for (stream, rest, ends, what) in finish {
+            stream.write_all(rest).unwrap();
+            let back = read_until_closed(stream, name);
+            let lower = back.to_ascii_lowercase();
+            assert!(
+                back.starts_with("HTTP/1.1 200 ")
+                    && lower.contains("\r\nconnection: close\r\n")
+                    && back.ends_with(ends),
+                "{name}: {what}: {back:?}"
+            );
+        }
         let cut = stopper.join().unwrap();
         assert!(cut.is_none_or(|n| n == 0), "{name}: cut {cut:?}");
     }
