@@ -135,6 +135,11 @@ impl WorkerConn {
         into_session(self.stream)
     }
 
+    /// The socket.
+    pub(crate) fn sock(&self) -> &std::net::TcpStream {
+        self.stream.sock()
+    }
+
     pub(crate) fn begin(&mut self, head: &Head) {
         self.stop_if_stopping();
         self.continue_pending = head.expects_continue;
@@ -307,7 +312,7 @@ impl WorkerConn {
 
     /// The next request: already buffered (pipelined), or arriving before the connection
     /// goes quiet. Waits only when no other request waits for a worker.
-    fn next_head(&mut self, jobs_waiting: bool) -> After {
+    pub(crate) fn next_head(&mut self, jobs_waiting: bool) -> After {
         let mut waited = false;
         loop {
             if !self.rbuf.unparsed().is_empty() {

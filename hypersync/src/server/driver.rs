@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use crossbeam_channel::Sender;
 use hyper_net::exchange::{fill, step_of, Fill};
 use hyper_net::tls::{MaybeTls, TlsStream};
 use hyper_net::{Control, Cx, Driver, Io, Step, TcpStream, Why};
@@ -29,6 +28,7 @@ use hyper_proto::{Conn, DateCache, Server as ProtoServer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use super::conn::Head;
+use super::pool::Pool;
 use super::Handler;
 
 /// What a worker gives back.
@@ -72,7 +72,8 @@ pub(crate) struct SyncDriver<H> {
     /// For `on_connection_start` / `on_connection_end`, called here on the loop.
     handler: Arc<H>,
     config: hyper_proto::Config,
-    jobs: Sender<Job>,
+    /// The workers.
+    pool: Arc<Pool>,
     /// Set for an HTTPS server.
     tls: Option<Arc<ServerConfig>>,
     date: DateCache,
@@ -86,14 +87,14 @@ impl<H: Handler> SyncDriver<H> {
     pub(crate) fn new(
         handler: Arc<H>,
         config: hyper_proto::Config,
-        jobs: Sender<Job>,
+        pool: Arc<Pool>,
         tls: Option<Arc<ServerConfig>>,
         stopping: Arc<AtomicBool>,
     ) -> Self {
         SyncDriver {
             handler,
             config,
-            jobs,
+            pool,
             tls,
             date: DateCache::new(SystemTime::now()),
             date_at: None,
@@ -173,7 +174,7 @@ impl<H: Handler> SyncDriver<H> {
             slot: Arc::clone(&conn.slot),
             ctrl: conn.ctrl.clone(),
         };
-        if self.jobs.send(job).is_err() {
+        if self.pool.submit(job).is_err() {
             return Step::close();
         }
         Step::wait()

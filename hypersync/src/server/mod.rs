@@ -31,14 +31,13 @@ use std::time::{Duration, Instant};
 
 use core::cell::RefCell;
 
-use crossbeam_channel::Receiver;
-
 pub use self::request::{Body, Request};
 pub use self::response::Response;
 pub use crate::net::{Fresh, HttpsListener, SslServer, Streaming};
 
 use self::conn::{After, Timeouts, WorkerConn};
-use self::driver::{Job, Returned, SyncDriver};
+use self::driver::SyncDriver;
+use self::pool::Pool;
 use crate::header::{Connection, Headers};
 use crate::method::Method;
 use crate::status::StatusCode;
@@ -46,6 +45,7 @@ use crate::uri::RequestUri;
 
 mod conn;
 mod driver;
+mod pool;
 mod request;
 mod response;
 
@@ -243,21 +243,25 @@ impl<L> Server<L> {
         handler: H,
         threads: usize,
     ) -> crate::Result<Listening> {
-        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         let handler = Arc::new(handler);
-        let timeouts = self.timeouts;
         let stopping = Arc::new(AtomicBool::new(false));
+        let pool = Arc::new(Pool::new(Arc::clone(&stopping), self.timeouts)?);
         let mut workers = Vec::new();
         for i in 0..threads.max(1) {
-            let rx = rx.clone();
+            let pool = Arc::clone(&pool);
             let handler = Arc::clone(&handler);
-            let stopping = Arc::clone(&stopping);
             workers.push(
                 thread::Builder::new()
                     .name(format!("hypersync-worker-{i}"))
-                    .spawn(move || work(&*handler, &rx, timeouts, &stopping))?,
+                    .spawn(move || pool.work(&*handler))?,
             );
         }
+        let for_monitor = Arc::clone(&pool);
+        workers.push(
+            thread::Builder::new()
+                .name("hypersync-monitor".into())
+                .spawn(move || for_monitor.monitor())?,
+        );
         let mut proto = hyper_proto::Config::default();
         proto = match self.keep_alive {
             Some(idle) => proto.idle_timeout(Some(idle)),
@@ -265,64 +269,49 @@ impl<L> Server<L> {
         };
         let tls = self.tls;
         let for_loop = Arc::clone(&stopping);
+        let for_driver = Arc::clone(&pool);
         let loops =
             hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
                 let stopping = Arc::clone(&for_loop);
-                SyncDriver::new(
-                    Arc::clone(&handler),
-                    proto,
-                    tx.clone(),
-                    tls.clone(),
-                    stopping,
-                )
-            })?;
+                let pool = Arc::clone(&for_driver);
+                SyncDriver::new(Arc::clone(&handler), proto, pool, tls.clone(), stopping)
+            });
+        let loops = match loops {
+            Ok(loops) => loops,
+            Err(e) => {
+                pool.close();
+                return Err(e.into());
+            }
+        };
         let socket = loops.local_addr();
         Ok(Listening {
             socket,
             inner: Some(loops),
             workers,
             stopping,
+            pool,
         })
     }
 }
 
-/// A worker: serves the requests of lent connections until the queue closes (the loop
-/// stopped).
-fn work<H: Handler>(
-    handler: &H,
-    jobs: &Receiver<Job>,
-    timeouts: Timeouts,
-    stopping: &Arc<AtomicBool>,
-) {
-    for job in jobs.iter() {
-        let Job {
-            head,
-            proto,
-            stream,
-            leftover,
-            peer,
-            slot,
-            ctrl,
-        } = job;
-        let stop = Arc::clone(stopping);
-        let returned = match WorkerConn::new(stream, proto, leftover, peer, QUIET, timeouts, stop) {
-            Ok(conn) => serve(handler, conn, jobs, head),
-            Err(_) => Returned::Closed(None),
-        };
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(returned);
-        // The loop may be gone (stopping): then the connection closes with it.
-        let _ = ctrl.ready(hyper_proto::Next::read());
-    }
+/// How a worker's run on a connection ended.
+enum Ending {
+    /// No request is waiting: the connection can carry another.
+    Quiet(WorkerConn),
+    /// The connection is over.
+    Closed(WorkerConn),
 }
 
 /// Serves requests on one connection while they keep coming: the first from the loop, the
 /// next ones as they arrive before it goes quiet.
+/// `hand_back` says, after each answer, whether to give the connection back at once
+/// instead of waiting (for [`QUIET`]) for its next request.
 fn serve<H: Handler>(
     handler: &H,
     conn: WorkerConn,
-    jobs: &Receiver<Job>,
     first: conn::Head,
-) -> Returned {
+    hand_back: impl Fn() -> bool,
+) -> Ending {
     let conn = RefCell::new(conn);
     let mut head = first;
     loop {
@@ -335,7 +324,7 @@ fn serve<H: Handler>(
             let _ = c.send_head(status, &h, Some(hyper_proto::BodyKind::Empty));
             let _ = c.finish();
             drop(c);
-            return Returned::Closed(conn.into_inner().into_session());
+            return Ending::Closed(conn.into_inner());
         }
         conn.borrow_mut().begin(&head);
         let req = Request::new(head, &conn);
@@ -343,14 +332,11 @@ fn serve<H: Handler>(
         if panic::catch_unwind(AssertUnwindSafe(|| handler.handle(req, res))).is_err() {
             log::error!("hypersync: a handler panicked; its request was answered 500 or cut short");
         }
-        let after = conn.borrow_mut().end_exchange(!jobs.is_empty());
+        let after = conn.borrow_mut().end_exchange(hand_back());
         match after {
             After::Next(next) => head = next,
-            After::Close => return Returned::Closed(conn.into_inner().into_session()),
-            After::Return => {
-                let (proto, carry, session) = conn.into_inner().into_parts();
-                return Returned::Idle(proto, carry, session);
-            }
+            After::Close => return Ending::Closed(conn.into_inner()),
+            After::Return => return Ending::Quiet(conn.into_inner()),
         }
     }
 }
@@ -376,6 +362,7 @@ pub struct Listening {
     workers: Vec<thread::JoinHandle<()>>,
     /// Tells the workers that the request each is on is its connection's last.
     stopping: Arc<AtomicBool>,
+    pool: Arc<Pool>,
 }
 
 impl fmt::Debug for Listening {
@@ -426,13 +413,17 @@ impl Listening {
         // Before the loop hears of it: a worker serving a busy keep-alive connection ends
         // it after the request it is on.
         self.stopping.store(true, Ordering::SeqCst);
-        if let Some(inner) = self.inner.take() {
-            inner.stop(deadline)?;
-        }
+        // Parked connections go back to the loop, which closes them.
+        self.pool.wake();
+        let stopped = match self.inner.take() {
+            Some(inner) => inner.stop(deadline),
+            None => Ok(()),
+        };
+        self.pool.close();
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
-        Ok(())
+        Ok(stopped?)
     }
 }
 
@@ -443,6 +434,7 @@ impl Drop for Listening {
                 log::error!("hypersync: the server stopped with an error: {e}");
             }
         }
+        self.pool.close();
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
