@@ -57,6 +57,26 @@ impl ReadBuf {
         Ok(n > 0)
     }
 
+    /// Takes the storage out when nothing is unparsed, for another connection to use (a
+    /// connection waiting for its next request then holds none).
+    pub(crate) fn take_storage(&mut self) -> Vec<u8> {
+        if self.pos != self.end {
+            return Vec::new();
+        }
+        self.pos = 0;
+        self.end = 0;
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Puts storage from [`ReadBuf::take_storage`] back, when this buffer has none.
+    pub(crate) fn give_storage(&mut self, buf: Vec<u8>) {
+        if self.buf.is_empty() {
+            self.pos = 0;
+            self.end = 0;
+            self.buf = buf;
+        }
+    }
+
     /// Starts over when everything was parsed, moves the unparsed bytes to the front when
     /// the room left is small, and grows only when the unparsed bytes alone fill the
     /// buffer. Returns the room.

@@ -54,6 +54,13 @@ impl Head {
     }
 }
 
+/// A connection's read and write buffers, between two connections.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    out: Vec<u8>,
+    read: Vec<u8>,
+}
+
 /// What the worker ends with.
 pub(crate) enum After {
     /// Another request is complete in the buffer: serve it.
@@ -108,7 +115,8 @@ impl WorkerConn {
             proto,
             rbuf: ReadBuf::from_bytes(leftover),
             spill: Spill::default(),
-            out: Vec::with_capacity(WRITE_CHUNK),
+            // The pool lends buffers to the connections its workers serve.
+            out: Vec::new(),
             date: DateCache::new(now),
             date_at: secs(now),
             read_timeout: timeouts.read,
@@ -121,7 +129,13 @@ impl WorkerConn {
 
     /// The socket back in the loop's mode, and what the loop takes back: the protocol
     /// state, the bytes not yet parsed, the TLS session.
-    pub(crate) fn into_parts(self) -> (Box<Conn<ProtoServer>>, Vec<u8>, Option<ServerConnection>) {
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Box<Conn<ProtoServer>>,
+        Vec<u8>,
+        Option<Box<ServerConnection>>,
+    ) {
         let _ = self.stream.sock().set_nonblocking(true);
         // Only the unparsed bytes go back (usually none): an idle connection holds no buffer.
         let unparsed = self.rbuf.into_unparsed();
@@ -130,9 +144,34 @@ impl WorkerConn {
 
     /// The TLS session, for a connection that is over (the loop closes it with
     /// `close_notify`).
-    pub(crate) fn into_session(self) -> Option<ServerConnection> {
+    pub(crate) fn into_session(self) -> Option<Box<ServerConnection>> {
         let _ = self.stream.sock().set_nonblocking(true);
         into_session(self.stream)
+    }
+
+    /// Its buffers, when it goes to wait for its next request, for another connection
+    /// to use: a waiting connection holds none (but unparsed bytes).
+    pub(crate) fn take_buffers(&mut self) -> Buffers {
+        let out = if self.out.is_empty() {
+            std::mem::take(&mut self.out)
+        } else {
+            Vec::new()
+        };
+        Buffers {
+            out,
+            read: self.rbuf.take_storage(),
+        }
+    }
+
+    /// Buffers to serve with (from [`WorkerConn::take_buffers`] of another, or new).
+    pub(crate) fn give_buffers(&mut self, b: Buffers) {
+        if self.out.capacity() == 0 {
+            self.out = b.out;
+        }
+        if self.out.capacity() == 0 {
+            self.out.reserve(WRITE_CHUNK);
+        }
+        self.rbuf.give_storage(b.read);
     }
 
     /// The socket.
@@ -366,10 +405,10 @@ fn body_kind_of(headers: &Headers) -> BodyKind {
     BodyKind::Streaming
 }
 
-fn into_session(stream: Stream) -> Option<ServerConnection> {
+fn into_session(stream: Stream) -> Option<Box<ServerConnection>> {
     match stream {
         Stream::Plain(_) => None,
-        Stream::Tls(t) => Some(t.conn),
+        Stream::Tls(t) => Some(Box::new(t.conn)),
     }
 }
 

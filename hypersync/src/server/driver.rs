@@ -31,14 +31,19 @@ use super::conn::Head;
 use super::pool::Pool;
 use super::Handler;
 
-/// What a worker gives back.
+/// What a worker gives back. Each connection has a slot of this size, so the session is
+/// boxed: inline, it would make every idle plain connection a kilobyte larger.
 pub(crate) enum Returned {
     /// The connection, to read its next head: its protocol state, bytes read past the
     /// last request, and its TLS session if it has one.
-    Idle(Box<Conn<ProtoServer>>, Vec<u8>, Option<ServerConnection>),
+    Idle(
+        Box<Conn<ProtoServer>>,
+        Vec<u8>,
+        Option<Box<ServerConnection>>,
+    ),
     /// The connection is over (its TLS session comes back so that closing it sends
     /// `close_notify`).
-    Closed(Option<ServerConnection>),
+    Closed(Option<Box<ServerConnection>>),
 }
 
 /// A connection's bytes on a worker.
@@ -201,9 +206,9 @@ fn lend_stream(transport: &mut MaybeTls) -> Option<Stream> {
 }
 
 /// A session back from a worker, into the connection's transport.
-fn restore(transport: &mut MaybeTls, session: Option<ServerConnection>) {
+fn restore(transport: &mut MaybeTls, session: Option<Box<ServerConnection>>) {
     if let (MaybeTls::Tls(t), Some(session)) = (transport, session) {
-        t.restore_session(session);
+        t.restore_session(*session);
     }
 }
 

@@ -32,7 +32,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 use slab::Slab;
 
-use super::conn::{After, Timeouts, WorkerConn};
+use super::conn::{After, Buffers, Timeouts, WorkerConn};
 use super::driver::{Job, Returned, Slot, Stream};
 use super::{serve, Ending, Handler, QUIET};
 
@@ -47,6 +47,12 @@ const WAKE: Token = Token(usize::MAX);
 
 /// Events taken per wait.
 const EVENTS: usize = 256;
+
+/// Spare buffer pairs kept for the next connections served.
+const SPARE: usize = 8;
+
+/// Past this many slots, an empty set is made anew (its memory given back).
+const SET_KEPT: usize = 256;
 
 /// A connection a worker has, and how it goes back to the loop.
 pub(crate) struct Lent {
@@ -106,6 +112,8 @@ struct State {
     swept_at: Instant,
     /// Reused list of the connections to give back.
     quiet: Vec<usize>,
+    /// Buffers of parked connections, for the ones being served.
+    spare: Vec<Buffers>,
 }
 
 /// The workers' shared state.
@@ -143,6 +151,7 @@ impl Pool {
                 polled_at: now,
                 swept_at: now,
                 quiet: Vec::new(),
+                spare: Vec::new(),
             }),
             sleepers: Condvar::new(),
             stopping,
@@ -186,7 +195,7 @@ impl Pool {
                 let mut st = self.lock();
                 loop {
                     if let Some((work, _)) = st.ready.pop_front() {
-                        break Some(work);
+                        break Some((work, st.spare.pop().unwrap_or_default()));
                     }
                     if self.closed.load(Ordering::SeqCst) {
                         self.give_back_all(&mut st);
@@ -205,7 +214,7 @@ impl Pool {
                 }
             };
             match next {
-                Some(work) => self.serve(handler, work),
+                Some((work, buffers)) => self.serve(handler, work, buffers),
                 None => self.lead(&mut events),
             }
         }
@@ -270,6 +279,13 @@ impl Pool {
         }
         quiet.clear();
         st.quiet = quiet;
+        // After a crowd (10,000 connections at once, say), the memory goes back.
+        if st.set.is_empty() && st.set.capacity() > SET_KEPT {
+            st.set = Slab::new();
+        }
+        if st.ready.is_empty() && st.ready.capacity() > SET_KEPT {
+            st.ready = VecDeque::new();
+        }
     }
 
     fn give_back_all(&self, st: &mut State) {
@@ -289,7 +305,7 @@ impl Pool {
 
     /// Serves one piece of work: requests on the connection while they are there, then
     /// parks it (or gives it back, or closes it).
-    fn serve<H: Handler>(&self, handler: &H, work: Work) {
+    fn serve<H: Handler>(&self, handler: &H, work: Work, buffers: Buffers) {
         let (lent, token, first) = match work {
             Work::New(job) => {
                 let Job {
@@ -305,12 +321,13 @@ impl Pool {
                 let stop = Arc::clone(&self.stopping);
                 let made =
                     WorkerConn::new(stream, proto, leftover, peer, QUIET, self.timeouts, stop);
-                let Ok(conn) = made else {
+                let Ok(mut conn) = made else {
                     *slot.lock().unwrap_or_else(PoisonError::into_inner) =
                         Some(Returned::Closed(None));
                     let _ = ctrl.ready(hyper_proto::Next::read());
                     return;
                 };
+                conn.give_buffers(buffers);
                 if tls {
                     // The old way: wait on the socket while busy, then back to the loop.
                     let jobs = &self.jobs;
@@ -341,7 +358,10 @@ impl Pool {
                     Some(head),
                 )
             }
-            Work::Woken(t, lent) => (lent, Some(t), None),
+            Work::Woken(t, mut lent) => {
+                lent.conn.give_buffers(buffers);
+                (lent, Some(t), None)
+            }
         };
         let Lent {
             mut conn,
@@ -390,18 +410,24 @@ impl Pool {
         }
     }
 
-    fn close_conn(&self, token: Option<usize>, lent: Lent) {
+    fn close_conn(&self, token: Option<usize>, mut lent: Lent) {
+        let buffers = lent.conn.take_buffers();
+        let mut st = self.lock();
         if let Some(t) = token {
-            let mut st = self.lock();
             self.unregister(&lent);
             st.set.try_remove(t);
         }
+        if st.spare.len() < SPARE {
+            st.spare.push(buffers);
+        }
+        drop(st);
         lent.give_back(false);
     }
 
     /// Into the set, to wait for its next request. Registering (again) reports bytes
     /// that came while a worker had it.
-    fn park(&self, token: Option<usize>, lent: Lent) {
+    fn park(&self, token: Option<usize>, mut lent: Lent) {
+        let buffers = lent.conn.take_buffers();
         if self.stopping.load(Ordering::SeqCst) {
             // The loop closes it, or reads its last request.
             if let Some(t) = token {
@@ -413,6 +439,9 @@ impl Pool {
         }
         let fd = lent.conn.sock().as_raw_fd();
         let mut st = self.lock();
+        if st.spare.len() < SPARE {
+            st.spare.push(buffers);
+        }
         let (t, r) = match token {
             Some(t) => {
                 st.set[t] = Entry::Parked(lent);
