@@ -5,11 +5,11 @@
 //! so a slow client holds no thread) and parks idle keep-alive connections. When a head is
 //! complete the connection is lent: its `hyper_proto::Conn`, the bytes read past the head
 //! and a duplicate of its socket go to a worker, and the loop stops watching it
-//! (`Step::wait`). The worker serves that request and every next one that arrives while it
-//! is busy, with blocking reads and writes, and gives the connection back (through the
-//! slot and a `Control` wakeup) when it goes quiet, or says it is over. The loop then reads
-//! its next head again. A request therefore costs one thread wakeup, the worker's, as in a
-//! thread-per-connection server, while idle and slow connections cost no thread.
+//! (`Step::wait`). The workers serve that request and every next one that arrives while it
+//! is busy, with blocking reads and writes; between requests it waits in the workers'
+//! shared set (`pool.rs`), and it comes back (through the slot and a `Control` wakeup)
+//! when it goes quiet, or is said to be over. The loop then reads its next head again.
+//! Idle and slow connections thus cost no thread, and busy ones no thread each.
 //!
 //! An HTTPS connection's handshake and heads are read by the loop too; lending it also
 //! lends its rustls session (`TlsStream::lend_server_session`), which the worker drives
