@@ -9,8 +9,10 @@
 //! What is underneath is not the same. The server's sockets live in a mio event loop
 //! (hyper-net): a connection reaches one of the `handle_threads` worker threads only once a
 //! request head is complete, and idle keep-alive connections and slow clients hold no
-//! thread at all. The worker keeps a busy connection while requests keep coming, reading
-//! and writing it directly, and gives it back to the loop when it goes quiet. Every rule
+//! thread at all. A worker reads and writes a busy connection directly; between requests
+//! the busy connections wait in one set the workers share, and one worker serves each
+//! that is ready in turn, as an event loop does (another is woken if one waits 1 ms behind
+//! a slow handler); a connection quiet for 2 ms goes back to the loop. Every rule
 //! and automatic answer of `hyper-proto` applies (400, 413, 431, 501, 505, timeouts,
 //! pipelining). The client runs each request on the calling thread over `hyper-proto`, with
 //! a pool that checks connections before reuse.
