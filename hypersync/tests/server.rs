@@ -397,13 +397,7 @@ fn a_slow_handler_does_not_hold_up_other_connections() {
     let ask = |s: &mut TcpStream| {
         s.write_all(b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
             .unwrap();
-        let mut got = Vec::new();
-        let mut buf = [0u8; 512];
-        while !got.ends_with(b"hello") {
-            let n = s.read(&mut buf).unwrap();
-            assert!(n > 0, "closed");
-            got.extend_from_slice(&buf[..n]);
-        }
+        assert!(read_answer(s, b"hello").is_some(), "closed");
     };
     ask(&mut fast);
     let slow = std::thread::spawn(move || {
@@ -432,6 +426,20 @@ fn a_slow_handler_does_not_hold_up_other_connections() {
     l.close().unwrap();
 }
 
+/// Reads one answer, up to the body's last bytes `ends`; `None` when the connection ends
+/// (or fails) first.
+fn read_answer(s: &mut TcpStream, ends: &[u8]) -> Option<String> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with(ends) {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
 /// A client sending keep-alive requests one after another on one connection, until the
 /// server ends it; returns how many were answered and the last answer.
 fn hammer(addr: SocketAddr) -> std::thread::JoinHandle<(usize, String)> {
@@ -446,16 +454,11 @@ fn hammer(addr: SocketAddr) -> std::thread::JoinHandle<(usize, String)> {
             {
                 return (answered, last);
             }
-            let mut got = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !got.ends_with(b"hello") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => return (answered, last),
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
+            let Some(got) = read_answer(&mut s, b"hello") else {
+                return (answered, last);
+            };
             answered += 1;
-            last = String::from_utf8_lossy(&got).into_owned();
+            last = got;
         }
     })
 }
@@ -497,13 +500,7 @@ fn shutdown_finishes_requests_in_flight() {
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !got.ends_with(b"slow hello") {
-        let n = idle.read(&mut buf).unwrap();
-        assert!(n > 0);
-        got.extend_from_slice(&buf[..n]);
-    }
+    assert!(read_answer(&mut idle, b"slow hello").is_some(), "closed");
     // Give the worker's quiet time (2 ms) to pass: the connection is back on the loop.
     std::thread::sleep(Duration::from_millis(100));
     let mut in_flight = TcpStream::connect(addr).unwrap();

@@ -302,6 +302,16 @@ enum Ending {
     Closed(WorkerConn),
 }
 
+impl Ending {
+    /// The connection, and whether it can carry another request.
+    fn split(self) -> (WorkerConn, bool) {
+        match self {
+            Self::Quiet(c) => (c, true),
+            Self::Closed(c) => (c, false),
+        }
+    }
+}
+
 /// Serves requests on one connection while they keep coming: the first from the loop, the
 /// next ones as they arrive before it goes quiet.
 /// `hand_back` says, after each answer, whether to give the connection back at once

@@ -34,7 +34,7 @@ use slab::Slab;
 
 use super::conn::{After, Buffers, Timeouts, WorkerConn};
 use super::driver::{Job, Returned, Slot, Stream};
-use super::{serve, Ending, Handler, QUIET};
+use super::{serve, Handler, QUIET};
 
 /// How long ready work may wait for a worker before a sleeping one is woken for it.
 const STALL: Duration = Duration::from_millis(1);
@@ -328,35 +328,20 @@ impl Pool {
                     return;
                 };
                 conn.give_buffers(buffers);
+                let lent = Lent {
+                    conn,
+                    slot,
+                    ctrl,
+                    at: Instant::now(),
+                };
                 if tls {
                     // The old way: wait on the socket while busy, then back to the loop.
                     let jobs = &self.jobs;
-                    let ending = serve(handler, conn, head, || !jobs.is_empty());
-                    let (conn, idle) = match ending {
-                        Ending::Quiet(c) => (c, true),
-                        Ending::Closed(c) => (c, false),
-                    };
-                    let at = Instant::now();
-                    Lent {
-                        conn,
-                        slot,
-                        ctrl,
-                        at,
-                    }
-                    .give_back(idle);
+                    let (conn, open) = serve(handler, lent.conn, head, || !jobs.is_empty()).split();
+                    Lent { conn, ..lent }.give_back(open);
                     return;
                 }
-                let at = Instant::now();
-                (
-                    Lent {
-                        conn,
-                        slot,
-                        ctrl,
-                        at,
-                    },
-                    None,
-                    Some(head),
-                )
+                (lent, None, Some(head))
             }
             Work::Woken(t, mut lent) => {
                 lent.conn.give_buffers(buffers);
@@ -392,10 +377,7 @@ impl Pool {
         let (conn, open) = match head {
             None => (conn, true),
             // Never waits on the socket: the set does that.
-            Some(head) => match serve(handler, conn, head, || true) {
-                Ending::Quiet(c) => (c, true),
-                Ending::Closed(c) => (c, false),
-            },
+            Some(head) => serve(handler, conn, head, || true).split(),
         };
         let lent = Lent {
             conn,
