@@ -17,7 +17,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -83,9 +82,6 @@ pub(crate) struct SyncDriver<H> {
     tls: Option<Arc<ServerConfig>>,
     date: DateCache,
     date_at: Option<Instant>,
-    /// Set when the server stops, shared with the workers: each connection's request in
-    /// progress is its last.
-    stopping: Arc<AtomicBool>,
 }
 
 impl<H: Handler> SyncDriver<H> {
@@ -94,7 +90,6 @@ impl<H: Handler> SyncDriver<H> {
         config: hyper_proto::Config,
         pool: Arc<Pool>,
         tls: Option<Arc<ServerConfig>>,
-        stopping: Arc<AtomicBool>,
     ) -> Self {
         SyncDriver {
             handler,
@@ -103,7 +98,6 @@ impl<H: Handler> SyncDriver<H> {
             tls,
             date: DateCache::new(SystemTime::now()),
             date_at: None,
-            stopping,
         }
     }
 
@@ -226,7 +220,7 @@ impl<H: Handler> Driver for SyncDriver<H> {
 
     fn accept(&mut self, cx: &mut Cx<'_>, peer: SocketAddr, ctrl: Control) -> Option<ConnState> {
         let mut proto = Box::new(Conn::<ProtoServer>::new(self.config, cx.now()));
-        if self.stopping.load(Ordering::SeqCst) {
+        if self.pool.is_stopping() {
             proto.disable_keep_alive();
         }
         self.handler.on_connection_start();
@@ -275,11 +269,11 @@ impl<H: Handler> Driver for SyncDriver<H> {
                     return Step::close();
                 }
             }
-            Why::Stopping => self.stopping.store(true, Ordering::SeqCst),
+            Why::Stopping => self.pool.begin_stop(),
             _ => {}
         }
         // Also for a connection a worker gives back after the stop began.
-        if self.stopping.load(Ordering::SeqCst) {
+        if self.pool.is_stopping() {
             proto.disable_keep_alive();
             if proto.is_idle() && conn.carry.is_empty() && io.buffered().is_empty() {
                 return Step::close();

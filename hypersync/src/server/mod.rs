@@ -24,7 +24,6 @@ use core::marker::PhantomData;
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -244,8 +243,7 @@ impl<L> Server<L> {
         threads: usize,
     ) -> crate::Result<Listening> {
         let handler = Arc::new(handler);
-        let stopping = Arc::new(AtomicBool::new(false));
-        let pool = Arc::new(Pool::new(Arc::clone(&stopping), self.timeouts)?);
+        let pool = Arc::new(Pool::new(self.timeouts)?);
         let mut workers = Vec::new();
         for i in 0..threads.max(1) {
             let pool = Arc::clone(&pool);
@@ -268,13 +266,11 @@ impl<L> Server<L> {
             None => proto.keep_alive(false),
         };
         let tls = self.tls;
-        let for_loop = Arc::clone(&stopping);
         let for_driver = Arc::clone(&pool);
         let loops =
             hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
-                let stopping = Arc::clone(&for_loop);
                 let pool = Arc::clone(&for_driver);
-                SyncDriver::new(Arc::clone(&handler), proto, pool, tls.clone(), stopping)
+                SyncDriver::new(Arc::clone(&handler), proto, pool, tls.clone())
             });
         let loops = match loops {
             Ok(loops) => loops,
@@ -288,7 +284,6 @@ impl<L> Server<L> {
             socket,
             inner: Some(loops),
             workers,
-            stopping,
             pool,
         })
     }
@@ -314,6 +309,7 @@ impl Ending {
 
 /// Serves requests on one connection while they keep coming: the first from the loop, the
 /// next ones as they arrive before it goes quiet.
+///
 /// `hand_back` says, after each answer, whether to give the connection back at once
 /// instead of waiting (for [`QUIET`]) for its next request.
 fn serve<H: Handler>(
@@ -370,8 +366,7 @@ pub struct Listening {
     pub socket: SocketAddr,
     inner: Option<hyper_net::Loops<()>>,
     workers: Vec<thread::JoinHandle<()>>,
-    /// Tells the workers that the request each is on is its connection's last.
-    stopping: Arc<AtomicBool>,
+    /// The workers; it also tells them when the server stops.
     pool: Arc<Pool>,
 }
 
@@ -421,10 +416,8 @@ impl Listening {
 
     fn stop(&mut self, deadline: Option<Instant>) -> crate::Result<()> {
         // Before the loop hears of it: a worker serving a busy keep-alive connection ends
-        // it after the request it is on.
-        self.stopping.store(true, Ordering::SeqCst);
-        // Parked connections go back to the loop, which closes them.
-        self.pool.wake();
+        // it after the request it is on, and parked connections go back to the loop.
+        self.pool.begin_stop();
         let stopped = match self.inner.take() {
             Some(inner) => inner.stop(deadline),
             None => Ok(()),

@@ -59,7 +59,7 @@ pub(crate) struct Lent {
     conn: WorkerConn,
     slot: Slot,
     ctrl: Control,
-    /// When it was parked.
+    /// When it was last parked.
     at: Instant,
 }
 
@@ -131,7 +131,7 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    pub(crate) fn new(stopping: Arc<AtomicBool>, timeouts: Timeouts) -> std::io::Result<Self> {
+    pub(crate) fn new(timeouts: Timeouts) -> std::io::Result<Self> {
         let (jobs_tx, jobs) = crossbeam_channel::unbounded();
         let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
@@ -154,7 +154,7 @@ impl Pool {
                 spare: Vec::new(),
             }),
             sleepers: Condvar::new(),
-            stopping,
+            stopping: Arc::new(AtomicBool::new(false)),
             closed: AtomicBool::new(false),
             timeouts,
         })
@@ -174,9 +174,16 @@ impl Pool {
         Ok(())
     }
 
-    /// Wakes the leader (to give parked connections back when the server stops).
-    pub(crate) fn wake(&self) {
+    /// The server stops: the request each worker is on is its connection's last, and the
+    /// leader gives the parked connections back to the loop, which closes them.
+    pub(crate) fn begin_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
         let _ = self.waker.wake();
+    }
+
+    /// Whether the server is stopping.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     /// The loop is gone: the workers finish what they have and end.
@@ -198,7 +205,7 @@ impl Pool {
                         break Some((work, st.spare.pop().unwrap_or_default()));
                     }
                     if self.closed.load(Ordering::SeqCst) {
-                        self.give_back_all(&mut st);
+                        self.sweep(&mut st, Instant::now(), true);
                         return;
                     }
                     if !st.leading {
@@ -255,7 +262,7 @@ impl Pool {
         while let Ok(job) = self.jobs.try_recv() {
             st.ready.push_back((Work::New(job), now));
         }
-        let stopping = self.stopping.load(Ordering::SeqCst);
+        let stopping = self.is_stopping();
         if stopping || now.duration_since(st.swept_at) >= QUIET {
             st.swept_at = now;
             self.sweep(&mut st, now, stopping);
@@ -285,16 +292,6 @@ impl Pool {
         }
         if st.ready.is_empty() && st.ready.capacity() > SET_KEPT {
             st.ready = VecDeque::new();
-        }
-    }
-
-    fn give_back_all(&self, st: &mut State) {
-        let keys: Vec<usize> = st.set.iter().map(|(k, _)| k).collect();
-        for k in keys {
-            if let Entry::Parked(lent) = st.set.remove(k) {
-                self.unregister(&lent);
-                lent.give_back(true);
-            }
         }
     }
 
@@ -348,51 +345,34 @@ impl Pool {
                 (lent, Some(t), None)
             }
         };
-        let Lent {
-            mut conn,
-            slot,
-            ctrl,
-            at,
-        } = lent;
+        let mut lent = lent;
         let head = match first {
             Some(head) => Some(head),
             // Readable: its next request, or the end of it.
-            None => match conn.next_head(false) {
+            None => match lent.conn.next_head(false) {
                 After::Next(head) => Some(head),
                 After::Return => None,
-                After::Close => {
-                    self.close_conn(
-                        token,
-                        Lent {
-                            conn,
-                            slot,
-                            ctrl,
-                            at,
-                        },
-                    );
-                    return;
-                }
+                After::Close => return self.release(token, lent, false),
             },
         };
-        let (conn, open) = match head {
-            None => (conn, true),
+        let (lent, open) = match head {
+            None => (lent, true),
             // Never waits on the socket: the set does that.
-            Some(head) => serve(handler, conn, head, || true).split(),
-        };
-        let lent = Lent {
-            conn,
-            slot,
-            ctrl,
-            at: Instant::now(),
+            Some(head) => {
+                let (conn, open) = serve(handler, lent.conn, head, || true).split();
+                (Lent { conn, ..lent }, open)
+            }
         };
         if open {
             self.park(token, lent);
         } else {
-            self.close_conn(token, lent);
+            self.release(token, lent, false);
         }
     }
 
-    fn close_conn(&self, token: Option<usize>, mut lent: Lent) {
+    /// Out of the set and back to the loop, `idle` to read its next head or closed; its
+    /// buffers stay for the next connection served.
+    fn release(&self, token: Option<usize>, mut lent: Lent, idle: bool) {
         let buffers = lent.conn.take_buffers();
         let mut st = self.lock();
         if let Some(t) = token {
@@ -403,22 +383,18 @@ impl Pool {
             st.spare.push(buffers);
         }
         drop(st);
-        lent.give_back(false);
+        lent.give_back(idle);
     }
 
     /// Into the set, to wait for its next request. Registering (again) reports bytes
     /// that came while a worker had it.
     fn park(&self, token: Option<usize>, mut lent: Lent) {
-        let buffers = lent.conn.take_buffers();
-        if self.stopping.load(Ordering::SeqCst) {
+        if self.is_stopping() {
             // The loop closes it, or reads its last request.
-            if let Some(t) = token {
-                self.unregister(&lent);
-                self.lock().set.try_remove(t);
-            }
-            lent.give_back(true);
-            return;
+            return self.release(token, lent, true);
         }
+        let buffers = lent.conn.take_buffers();
+        lent.at = Instant::now();
         let fd = lent.conn.sock().as_raw_fd();
         let mut st = self.lock();
         if st.spare.len() < SPARE {
