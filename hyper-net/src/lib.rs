@@ -47,7 +47,7 @@ pub use driver::{Closed, Cx, Driver, Step, Why};
 pub use event_loop::{bind, EventLoop, LoopHandle};
 pub use io::Io;
 pub use resolve::Resolver;
-pub use threads::{spawn_loops, Loops};
+pub use threads::{spawn_loop_on, spawn_loops, Loops};
 pub use token::ConnId;
 pub use transport::{Blocked, Transport};
 

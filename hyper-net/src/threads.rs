@@ -103,9 +103,51 @@ where
             l.push(crate::event_loop::bind(addr, true)?);
         }
     }
+    start(per_loop, bound, config, make)
+}
+
+/// Starts one loop on its own thread, accepting on `listeners` (already bound, by the
+/// caller: a listener handed over from elsewhere keeps its socket and its port), running
+/// the driver `make(0)`.
+///
+/// # Errors
+///
+/// A listener has no address, or the loop could not start.
+pub fn spawn_loop_on<D, F>(
+    listeners: Vec<std::net::TcpListener>,
+    config: Config,
+    make: F,
+) -> io::Result<Loops<D::Msg>>
+where
+    D: Driver + 'static,
+    F: Fn(usize) -> D + Send + Sync + 'static,
+{
+    if listeners.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no listener to accept on",
+        ));
+    }
+    let bound = listeners
+        .iter()
+        .map(std::net::TcpListener::local_addr)
+        .collect::<io::Result<Vec<_>>>()?;
+    start(vec![listeners], bound, config, make)
+}
+
+fn start<D, F>(
+    per_loop: Vec<Vec<std::net::TcpListener>>,
+    bound: Vec<SocketAddr>,
+    config: Config,
+    make: F,
+) -> io::Result<Loops<D::Msg>>
+where
+    D: Driver + 'static,
+    F: Fn(usize) -> D + Send + Sync + 'static,
+{
     let make = std::sync::Arc::new(make);
-    let mut handles = Vec::with_capacity(n);
-    let mut threads: Vec<JoinHandle<io::Result<()>>> = Vec::with_capacity(n);
+    let mut handles = Vec::with_capacity(per_loop.len());
+    let mut threads: Vec<JoinHandle<io::Result<()>>> = Vec::with_capacity(per_loop.len());
     for (i, listeners) in per_loop.into_iter().enumerate() {
         let (tx, rx) = std::sync::mpsc::channel();
         let make = std::sync::Arc::clone(&make);

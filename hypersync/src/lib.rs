@@ -63,6 +63,7 @@
 
 #[macro_use]
 pub mod header;
+pub mod buffer;
 pub mod client;
 pub mod error;
 pub mod http;

@@ -1,25 +1,52 @@
-//! One connection's bytes on a blocking thread, client or server side: a plain socket, or a
-//! rustls session over one.
+//! One connection's bytes on a blocking thread, client or server side: a plain socket, a
+//! rustls session over one, or a stream a user's listener or connector made.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
 use std::ops::{Deref, DerefMut};
 
 use rustls::{ConnectionCommon, SideData, StreamOwned};
+
+use crate::net::NetworkStream;
 
 /// A plain socket, or a TLS session (`C` is rustls's `ClientConnection` or
 /// `ServerConnection`) over one.
 pub(crate) enum Stream<C> {
     Plain(TcpStream),
     Tls(Box<StreamOwned<C, TcpStream>>),
+    /// What a `NetworkListener` or `NetworkConnector` of the user's made.
+    User(Box<dyn NetworkStream + Send>),
 }
 
 impl<C> Stream<C> {
-    /// The socket.
-    pub(crate) fn sock(&self) -> &TcpStream {
+    /// The socket, unless the stream is a user's.
+    pub(crate) fn sock(&self) -> Option<&TcpStream> {
         match self {
-            Self::Plain(s) => s,
-            Self::Tls(t) => &t.sock,
+            Self::Plain(s) => Some(s),
+            Self::Tls(t) => Some(&t.sock),
+            Self::User(_) => None,
+        }
+    }
+
+    pub(crate) fn set_read_timeout(&self, dur: Option<Duration>) -> io::Result<()> {
+        match self {
+            Self::User(u) => u.set_read_timeout(dur),
+            _ => self.sock().map_or(Ok(()), |s| s.set_read_timeout(dur)),
+        }
+    }
+
+    pub(crate) fn set_write_timeout(&self, dur: Option<Duration>) -> io::Result<()> {
+        match self {
+            Self::User(u) => u.set_write_timeout(dur),
+            _ => self.sock().map_or(Ok(()), |s| s.set_write_timeout(dur)),
+        }
+    }
+
+    pub(crate) fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Self::User(u) => u.close(how),
+            _ => self.sock().map_or(Ok(()), |s| s.shutdown(how)),
         }
     }
 }
@@ -32,6 +59,7 @@ where
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Self::Plain(s) => s.read(buf),
+            Self::User(u) => u.read(buf),
             Self::Tls(t) => match t.read(buf) {
                 // A peer closing without `close_notify`: HTTP frames its own messages, and
                 // a body cut short is caught there.
@@ -51,6 +79,7 @@ where
         match self {
             Self::Plain(s) => s.write(buf),
             Self::Tls(t) => t.write(buf),
+            Self::User(u) => u.write(buf),
         }
     }
 
@@ -58,6 +87,7 @@ where
         match self {
             Self::Plain(s) => s.flush(),
             Self::Tls(t) => t.flush(),
+            Self::User(u) => u.flush(),
         }
     }
 }

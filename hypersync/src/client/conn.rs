@@ -31,6 +31,8 @@ pub(crate) struct HttpConn {
     pub(crate) idle_since: Instant,
     /// It carried an exchange before this one (a failure may be a stale connection).
     pub(crate) reused: bool,
+    /// The read and write timeouts the socket has.
+    timeouts: (Option<Duration>, Option<Duration>),
 }
 
 impl HttpConn {
@@ -56,7 +58,26 @@ impl HttpConn {
         } else {
             Stream::Plain(sock)
         };
-        Ok(HttpConn {
+        let mut conn = HttpConn::with_stream(key, stream);
+        conn.timeouts = (read, write);
+        Ok(conn)
+    }
+
+    /// A connection over a stream a user's connector made.
+    pub(crate) fn over(
+        key: Key,
+        stream: Box<dyn crate::net::NetworkStream + Send>,
+        (read, write): (Option<Duration>, Option<Duration>),
+    ) -> io::Result<HttpConn> {
+        stream.set_read_timeout(read)?;
+        stream.set_write_timeout(write)?;
+        let mut conn = HttpConn::with_stream(key, Stream::User(stream));
+        conn.timeouts = (read, write);
+        Ok(conn)
+    }
+
+    fn with_stream(key: Key, stream: Stream) -> HttpConn {
+        HttpConn {
             stream,
             proto: Conn::<ProtoClient>::new(Config::default(), Instant::now()),
             rbuf: ReadBuf::default(),
@@ -64,7 +85,8 @@ impl HttpConn {
             out: Vec::new(),
             idle_since: Instant::now(),
             reused: false,
-        })
+            timeouts: (None, None),
+        }
     }
 
     /// Whether a pooled connection still looks usable: the server has not closed it nor
@@ -73,13 +95,22 @@ impl HttpConn {
         self.proto.can_send_request() && self.rbuf.unparsed().is_empty() && self.stream.is_fresh()
     }
 
+    /// The socket timeouts, set only when they change (two `setsockopt` calls a request
+    /// otherwise).
     pub(crate) fn set_timeouts(
-        &self,
+        &mut self,
         read: Option<Duration>,
         write: Option<Duration>,
     ) -> io::Result<()> {
-        self.stream.sock().set_read_timeout(read)?;
-        self.stream.sock().set_write_timeout(write)
+        if self.timeouts.0 != read {
+            self.stream.set_read_timeout(read)?;
+            self.timeouts.0 = read;
+        }
+        if self.timeouts.1 != write {
+            self.stream.set_write_timeout(write)?;
+            self.timeouts.1 = write;
+        }
+        Ok(())
     }
 
     /// Writes a request: head and body.

@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+use crate::net::{NetworkConnector, NetworkStream};
+
 use self::conn::HttpConn;
 use crate::error::{Error, Result};
 use crate::header::{ContentLength, Header, HeaderFormat, Headers, Location};
@@ -99,7 +101,12 @@ pub struct Client {
     write_timeout: Option<Duration>,
     proxy: Option<(String, u16)>,
     tls: Arc<rustls::ClientConfig>,
+    /// A user's connector (`with_connector`), which opens every connection.
+    connector: Option<Arc<Connect>>,
 }
+
+/// A user's `NetworkConnector::connect`, its stream boxed.
+type Connect = dyn Fn(&str, u16, &str) -> Result<Box<dyn NetworkStream + Send>> + Send + Sync;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,12 +131,28 @@ impl Client {
         Client::with_pool_config(pool::Config::default())
     }
 
-    /// A client whose `https://` connections use `connector`'s TLS configuration
-    /// (0.10's way to get TLS: `Client::with_connector(HttpsConnector::new(ssl))`).
-    pub fn with_connector<C: crate::net::NetworkConnector>(connector: C) -> Client {
+    /// A client whose connections `connector` opens (0.10's way to get TLS:
+    /// `Client::with_connector(HttpsConnector::new(ssl))`; a mock connector in tests).
+    ///
+    /// [`HttpConnector`](crate::net::HttpConnector) and `HttpsConnector` over
+    /// [`TlsClient`](crate::net::TlsClient) let the client open connections itself
+    /// (pooled and checked before reuse; `https://` with the connector's rustls
+    /// configuration). Any other connector's `connect` is called for each new connection
+    /// and the client speaks HTTP over the stream it returns, pooled as well.
+    pub fn with_connector<C, S>(connector: C) -> Client
+    where
+        C: NetworkConnector<Stream = S> + Send + Sync + 'static,
+        S: Into<Box<dyn NetworkStream + Send>> + Send,
+    {
         let mut client = Client::new();
-        if let Some(config) = connector.tls_config() {
-            client.set_tls_config(config);
+        match connector.own_connections() {
+            Some(Some(config)) => client.set_tls_config(config),
+            Some(None) => {}
+            None => {
+                client.connector = Some(Arc::new(move |host: &str, port: u16, scheme: &str| {
+                    connector.connect(host, port, scheme).map(Into::into)
+                }));
+            }
         }
         client
     }
@@ -146,6 +169,7 @@ impl Client {
             write_timeout: None,
             proxy: None,
             tls: default_tls_config(),
+            connector: None,
         }
     }
 
@@ -231,7 +255,7 @@ impl Client {
     fn connection(&self, url: &Url) -> Result<HttpConn> {
         let (scheme, host, port) = target_of(url)?;
         let conn = match self.pool.checkout(scheme, host, port) {
-            Some(conn) => {
+            Some(mut conn) => {
                 conn.set_timeouts(self.read_timeout, self.write_timeout)?;
                 conn
             }
@@ -242,8 +266,13 @@ impl Client {
                     None => (host, port),
                 };
                 let timeouts = (self.read_timeout, self.write_timeout);
-                let via_proxy = self.proxy.is_some();
-                HttpConn::connect(key, (host, port), timeouts, via_proxy, &self.tls)?
+                if let Some(connect) = &self.connector {
+                    let stream = connect(host, port, scheme)?;
+                    HttpConn::over(key, stream, timeouts)?
+                } else {
+                    let via_proxy = self.proxy.is_some();
+                    HttpConn::connect(key, (host, port), timeouts, via_proxy, &self.tls)?
+                }
             }
         };
         Ok(conn)
@@ -301,7 +330,7 @@ fn target_of(url: &Url) -> Result<(&str, &str, u16)> {
     Ok((url.scheme(), host, port))
 }
 
-/// Something a URL can be made of: `Url`, `&str`, `&String`, `String`.
+/// Something a URL can be made of: `Url` (url 1, as 0.10), `/// Something a URL can be made of: `Url`, `&str`, `&String`, `String`.str`, `/// Something a URL can be made of: `Url`, `&str`, `&String`, `String`.String`, `String`, url 2's `Url`, `http::Uri`.
 pub trait IntoUrl {
     /// The URL.
     ///
@@ -338,6 +367,26 @@ impl IntoUrl for &String {
 impl IntoUrl for String {
     fn into_url(self) -> std::result::Result<Url, url::ParseError> {
         Url::parse(&self)
+    }
+}
+
+/// A URL of the maintained `url` 2.x (re-parsed: it is already valid, the same text).
+impl IntoUrl for url2::Url {
+    fn into_url(self) -> std::result::Result<Url, url::ParseError> {
+        Url::parse(self.as_str())
+    }
+}
+
+impl IntoUrl for &url2::Url {
+    fn into_url(self) -> std::result::Result<Url, url::ParseError> {
+        Url::parse(self.as_str())
+    }
+}
+
+/// An `http::Uri` (absolute: scheme and authority).
+impl IntoUrl for http::Uri {
+    fn into_url(self) -> std::result::Result<Url, url::ParseError> {
+        Url::parse(&self.to_string())
     }
 }
 

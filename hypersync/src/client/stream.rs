@@ -28,6 +28,9 @@ impl Stream {
     pub(crate) fn is_fresh(&mut self) -> bool {
         match self {
             Self::Plain(s) => peek_would_block(s),
+            // A user's stream cannot be peeked at; a stale one fails its next request,
+            // which is retried once if idempotent.
+            Self::User(_) => true,
             Self::Tls(t) => {
                 if t.sock.set_nonblocking(true).is_err() {
                     return false;

@@ -24,10 +24,12 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 mod common;
+mod more;
 pub mod parsing;
 mod shared;
 
 pub use self::common::*;
+pub use self::more::*;
 pub use self::shared::*;
 
 /// A header field type: its name and how it is parsed from the raw values received.
@@ -429,7 +431,7 @@ impl<'a> FromIterator<HeaderView<'a>> for Headers {
     }
 }
 
-impl From<&http::HeaderMap> for Headers {
+impl core::convert::From<&http::HeaderMap> for Headers {
     fn from(map: &http::HeaderMap) -> Headers {
         let mut headers = Headers::new();
         for (name, value) in map {
@@ -440,7 +442,7 @@ impl From<&http::HeaderMap> for Headers {
 }
 
 /// Fields whose name or value `http` does not accept are left out.
-impl From<&Headers> for http::HeaderMap {
+impl core::convert::From<&Headers> for http::HeaderMap {
     fn from(headers: &Headers) -> http::HeaderMap {
         let mut map = http::HeaderMap::new();
         for (name, value) in headers.lines() {

@@ -268,9 +268,10 @@ impl FromStr for EntityTag {
 
 /// A point in time as HTTP writes it (`Sun, 06 Nov 1994 08:49:37 GMT`), to the second.
 ///
-/// 0.10 wrapped `time::Tm` (the long-retired `time` 0.1); this wraps `SystemTime`, with
-/// `From` both ways. Parsing accepts the IMF-fixdate, RFC 850 and asctime forms (RFC 9110
-/// §5.6.7).
+/// It wraps `time::Tm` of `time` 0.1, as 0.10's did (frameworks build it from
+/// `time::now_utc()`), with `From<SystemTime>` both ways for code of today. Parsing accepts
+/// the IMF-fixdate, RFC 850 and asctime forms (RFC 9110 §5.6.7); only UTC is used, never
+/// the local time zone.
 ///
 /// # Examples
 ///
@@ -279,22 +280,38 @@ impl FromStr for EntityTag {
 /// use hypersync::header::HttpDate;
 /// let d: HttpDate = "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap();
 /// assert_eq!(std::time::SystemTime::from(d), UNIX_EPOCH + Duration::from_secs(784111777));
+/// assert_eq!(d.0.tm_year + 1900, 1994);
 /// assert_eq!(d.to_string(), "Sun, 06 Nov 1994 08:49:37 GMT");
 /// assert_eq!("Sunday, 06-Nov-94 08:49:37 GMT".parse::<HttpDate>().unwrap(), d);
 /// assert_eq!("Sun Nov  6 08:49:37 1994".parse::<HttpDate>().unwrap(), d);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HttpDate(pub SystemTime);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HttpDate(pub time::Tm);
 
 impl From<SystemTime> for HttpDate {
     fn from(t: SystemTime) -> HttpDate {
-        HttpDate(t)
+        let sec = match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64),
+        };
+        HttpDate(time::at_utc(time::Timespec::new(sec, 0)))
     }
 }
 
 impl From<HttpDate> for SystemTime {
     fn from(d: HttpDate) -> SystemTime {
-        d.0
+        let ts = d.0.to_timespec();
+        if ts.sec >= 0 {
+            UNIX_EPOCH + Duration::from_secs(ts.sec as u64)
+        } else {
+            UNIX_EPOCH - Duration::from_secs(ts.sec.unsigned_abs())
+        }
+    }
+}
+
+impl From<time::Tm> for HttpDate {
+    fn from(tm: time::Tm) -> HttpDate {
+        HttpDate(tm)
     }
 }
 
@@ -330,7 +347,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 impl fmt::Display for HttpDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = match self.0.duration_since(UNIX_EPOCH) {
+        let secs = match SystemTime::from(*self).duration_since(UNIX_EPOCH) {
             Ok(d) => d.as_secs() as i64,
             Err(e) => -(e.duration().as_secs() as i64),
         };
@@ -403,6 +420,6 @@ impl FromStr for HttpDate {
             return Err(Error::Header);
         }
         let secs = days as u64 * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
-        Ok(HttpDate(UNIX_EPOCH + Duration::from_secs(secs)))
+        Ok(HttpDate::from(UNIX_EPOCH + Duration::from_secs(secs)))
     }
 }

@@ -141,12 +141,12 @@ fn allow_parses_extension_methods() {
 fn http_dates_round_trip_across_the_years() {
     use std::time::{Duration, UNIX_EPOCH};
     for secs in [0u64, 951_782_400, 1_709_164_800, 4_102_444_799, 784_111_777] {
-        let d = HttpDate(UNIX_EPOCH + Duration::from_secs(secs));
+        let d = HttpDate::from(UNIX_EPOCH + Duration::from_secs(secs));
         let back: HttpDate = d.to_string().parse().unwrap();
         assert_eq!(back, d, "{d}");
     }
     assert_eq!(
-        HttpDate(UNIX_EPOCH + Duration::from_secs(951_782_400)).to_string(),
+        HttpDate::from(UNIX_EPOCH + Duration::from_secs(951_782_400)).to_string(),
         "Tue, 29 Feb 2000 00:00:00 GMT"
     );
 }

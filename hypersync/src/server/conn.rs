@@ -103,12 +103,13 @@ impl WorkerConn {
         timeouts: Timeouts,
         stopping: Arc<AtomicBool>,
     ) -> io::Result<WorkerConn> {
-        let sock = stream.sock();
-        sock.set_nonblocking(false)?;
+        if let Some(sock) = stream.sock() {
+            sock.set_nonblocking(false)?;
+        }
         // A read waits at most `quiet`: body reads retry until their own timeout; waiting
         // for the next head gives up then and hands the connection back.
-        sock.set_read_timeout(Some(quiet))?;
-        sock.set_write_timeout(timeouts.write)?;
+        stream.set_read_timeout(Some(quiet))?;
+        stream.set_write_timeout(timeouts.write)?;
         let now = SystemTime::now();
         Ok(WorkerConn {
             stream,
@@ -136,7 +137,9 @@ impl WorkerConn {
         Vec<u8>,
         Option<Box<ServerConnection>>,
     ) {
-        let _ = self.stream.sock().set_nonblocking(true);
+        if let Some(sock) = self.stream.sock() {
+            let _ = sock.set_nonblocking(true);
+        }
         // Only the unparsed bytes go back (usually none): an idle connection holds no buffer.
         let unparsed = self.rbuf.into_unparsed();
         (self.proto, unparsed, into_session(self.stream))
@@ -145,7 +148,9 @@ impl WorkerConn {
     /// The TLS session, for a connection that is over (the loop closes it with
     /// `close_notify`).
     pub(crate) fn into_session(self) -> Option<Box<ServerConnection>> {
-        let _ = self.stream.sock().set_nonblocking(true);
+        if let Some(sock) = self.stream.sock() {
+            let _ = sock.set_nonblocking(true);
+        }
         into_session(self.stream)
     }
 
@@ -174,9 +179,19 @@ impl WorkerConn {
         self.rbuf.give_storage(b.read);
     }
 
-    /// The socket.
-    pub(crate) fn sock(&self) -> &std::net::TcpStream {
+    /// The socket (`None` for a user's stream, which is never lent by the loop).
+    pub(crate) fn sock(&self) -> Option<&std::net::TcpStream> {
         self.stream.sock()
+    }
+
+    /// The longest a body read waits for bytes (the request's `set_read_timeout`).
+    pub(crate) fn set_body_timeout(&mut self, dur: Option<Duration>) {
+        self.read_timeout = dur;
+    }
+
+    /// The longest a response write waits.
+    pub(crate) fn set_write_timeout(&mut self, dur: Option<Duration>) -> io::Result<()> {
+        self.stream.set_write_timeout(dur)
     }
 
     pub(crate) fn begin(&mut self, head: &Head) {
@@ -385,12 +400,19 @@ impl WorkerConn {
         }
     }
 
+    /// Ends the connection: what is queued goes out, then both directions shut.
+    pub(crate) fn close(&mut self) {
+        let _ = self.write_out();
+        self.proto.close();
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
     /// Gives up on the connection: close it without ending the response (a handler that
     /// panicked mid-body).
     pub(crate) fn abort(&mut self) {
         self.out.clear();
         self.proto.close();
-        let _ = self.stream.sock().shutdown(Shutdown::Both);
+        let _ = self.stream.shutdown(Shutdown::Both);
     }
 }
 
@@ -407,7 +429,7 @@ fn body_kind_of(headers: &Headers) -> BodyKind {
 
 fn into_session(stream: Stream) -> Option<Box<ServerConnection>> {
     match stream {
-        Stream::Plain(_) => None,
+        Stream::Plain(_) | Stream::User(_) => None,
         Stream::Tls(t) => Some(Box::new(t.conn)),
     }
 }

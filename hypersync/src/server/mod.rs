@@ -20,19 +20,20 @@
 //! ```
 
 use core::fmt;
-use core::marker::PhantomData;
 use std::io;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use core::cell::RefCell;
-
-pub use self::request::{Body, Request};
+pub use self::request::{Body, ConnStream, Request};
+use self::request::Shared;
+use crate::buffer::BufReader;
+use crate::http::h1::HttpReader;
+use crate::net::NetworkStream;
 pub use self::response::Response;
-pub use crate::net::{Fresh, HttpsListener, SslServer, Streaming};
+pub use crate::net::{Fresh, HttpListener, HttpsListener, NetworkListener, SslServer, Streaming};
 
 use self::conn::{After, Timeouts, WorkerConn};
 use self::driver::SyncDriver;
@@ -45,8 +46,9 @@ use crate::uri::RequestUri;
 mod conn;
 mod driver;
 mod pool;
-mod request;
-mod response;
+pub mod request;
+pub mod response;
+mod threaded;
 
 /// How long a worker keeps a connection it just answered, waiting for the next request,
 /// before giving it back to the event loop (only when no other request waits for a
@@ -88,84 +90,49 @@ where
     }
 }
 
-/// A bound listening socket, for [`Server::new`] (0.10's name).
-#[derive(Debug)]
-pub struct HttpListener(TcpListener);
-
-impl HttpListener {
-    /// Binds `addr`.
-    ///
-    /// # Errors
-    ///
-    /// `addr` does not resolve or cannot be bound.
-    pub fn new<To: ToSocketAddrs>(addr: To) -> crate::Result<HttpListener> {
-        Ok(HttpListener(TcpListener::bind(addr)?))
-    }
-}
-
 /// A server bound to an address, ready to [`handle`](Server::handle) requests.
 ///
 /// 0.10's keep-alive setting is kept (5 s by default); body reads and response writes
-/// that make no progress end after 60 s unless set otherwise (0.10 waited forever). The requests of every connection are handled by `handle_threads` worker threads;
-/// connections themselves live in an event loop and hold no thread while idle.
+/// that make no progress end after 60 s unless set otherwise (0.10 waited forever).
+///
+/// On [`HttpListener`] (`Server::http`) and on [`HttpsListener`] with a rustls
+/// [`TlsServer`](crate::net::TlsServer) (`Server::https`), connections live in an event
+/// loop and hold no thread while idle or while their heads arrive; `handle_threads`
+/// workers run the handler. On any other [`NetworkListener`] (a user's, or an
+/// `HttpsListener` whose `SslServer` is not rustls), each of `handle_threads` threads
+/// accepts a connection and serves it until it closes, as 0.10 did.
 pub struct Server<L = HttpListener> {
-    addr: SocketAddr,
-    /// Set for an HTTPS server.
-    tls: Option<Arc<rustls::ServerConfig>>,
+    listener: L,
     keep_alive: Option<Duration>,
     timeouts: Timeouts,
-    _listener: PhantomData<L>,
 }
 
-impl fmt::Debug for Server {
+impl<L> fmt::Debug for Server<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
-            .field("addr", &self.addr)
             .field("keep_alive", &self.keep_alive)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl Server<HttpListener> {
-    /// A server for `addr`. The address is checked now (port 0 picks a free port, seen in
-    /// `local_addr` and `Listening::socket`).
+    /// A server for `addr`, bound now (port 0 picks a free port, seen in `local_addr` and
+    /// `Listening::socket`).
     ///
     /// # Errors
     ///
     /// `addr` does not resolve or cannot be bound.
     pub fn http<To: ToSocketAddrs>(addr: To) -> crate::Result<Server> {
-        // Bind now, as 0.10 did, so that an address in use fails here; the event loop binds
-        // the same address again when `handle` starts it.
-        let listener = HttpListener::new(addr)?;
-        listener.0.local_addr()?;
-        Ok(Server::new(listener))
-    }
-
-    /// A server for the address `listener` is bound to.
-    pub fn new(listener: HttpListener) -> Server {
-        let addr = listener
-            .0
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        drop(listener);
-        Server {
-            addr,
-            tls: None,
-            keep_alive: Some(Duration::from_secs(5)),
-            timeouts: Timeouts {
-                read: Some(hyper_proto::DEFAULT_BODY_TIMEOUT),
-                write: Some(hyper_proto::DEFAULT_SEND_TIMEOUT),
-            },
-            _listener: PhantomData,
-        }
+        Ok(Server::new(HttpListener::new(addr)?))
     }
 }
 
 impl<S: SslServer + Clone + Send> Server<HttpsListener<S>> {
-    /// An HTTPS server for `addr`: every connection is TLS, with `ssl`'s configuration
-    /// (a [`TlsServer`](crate::net::TlsServer), or an `Arc<rustls::ServerConfig>`). The
-    /// loop runs each handshake and reads each head, as for plain HTTP, so slow or
-    /// stalled handshakes hold no worker and are closed by the head-read timeout.
+    /// An HTTPS server for `addr`: every connection is TLS, wrapped by `ssl`. With a
+    /// [`TlsServer`](crate::net::TlsServer) or an `Arc<rustls::ServerConfig>` the loop
+    /// runs each handshake and reads each head, as for plain HTTP, so slow or stalled
+    /// handshakes hold no worker and are closed by the head-read timeout. Another
+    /// `SslServer` (hyper-native-tls's, say) is served a thread per connection.
     ///
     /// # Errors
     ///
@@ -183,18 +150,23 @@ impl<S: SslServer + Clone + Send> Server<HttpsListener<S>> {
     /// # Ok::<(), hypersync::Error>(())
     /// ```
     pub fn https<To: ToSocketAddrs>(addr: To, ssl: S) -> crate::Result<Server<HttpsListener<S>>> {
-        let plain = Server::http(addr)?;
-        Ok(Server {
-            addr: plain.addr,
-            tls: Some(ssl.server_config()),
-            keep_alive: plain.keep_alive,
-            timeouts: plain.timeouts,
-            _listener: PhantomData,
-        })
+        Ok(Server::new(HttpsListener::new(addr, ssl)?))
     }
 }
 
-impl<L> Server<L> {
+impl<L: NetworkListener> Server<L> {
+    /// A server on `listener`.
+    pub fn new(listener: L) -> Server<L> {
+        Server {
+            listener,
+            keep_alive: Some(Duration::from_secs(5)),
+            timeouts: Timeouts {
+                read: Some(hyper_proto::DEFAULT_BODY_TIMEOUT),
+                write: Some(hyper_proto::DEFAULT_SEND_TIMEOUT),
+            },
+        }
+    }
+
     /// How long an idle connection is kept open between requests; `None` closes every
     /// connection after one response (`Connection: close`).
     pub fn keep_alive(&mut self, timeout: Option<Duration>) {
@@ -213,20 +185,22 @@ impl<L> Server<L> {
         self.timeouts.write = dur;
     }
 
-    /// The bound address.
+    /// The address the listener is bound to.
     ///
     /// # Errors
     ///
-    /// None (kept for 0.10's signature).
+    /// The listener has none.
     pub fn local_addr(&mut self) -> io::Result<SocketAddr> {
-        Ok(self.addr)
+        self.listener.local_addr()
     }
+}
 
+impl<L: NetworkListener + Send + 'static> Server<L> {
     /// Serves with as many worker threads as 0.10 used (5/4 of the CPUs).
     ///
     /// # Errors
     ///
-    /// The event loop could not start or bind.
+    /// The event loop could not start.
     pub fn handle<H: Handler + 'static>(self, handler: H) -> crate::Result<Listening> {
         let cpus = thread::available_parallelism().map_or(1, |n| n.get());
         self.handle_threads(handler, (cpus * 5 / 4).max(1))
@@ -236,16 +210,42 @@ impl<L> Server<L> {
     ///
     /// # Errors
     ///
-    /// The event loop could not start or bind.
+    /// The event loop (or a thread) could not start.
     pub fn handle_threads<H: Handler + 'static>(
-        self,
+        mut self,
         handler: H,
         threads: usize,
     ) -> crate::Result<Listening> {
         let handler = Arc::new(handler);
+        let threads = threads.max(1);
+        match self.listener.into_loop() {
+            Some(on_loop) => self.on_loop(on_loop, handler, threads),
+            None => {
+                let socket = self.listener.local_addr()?;
+                let (stop, workers) = threaded::start(
+                    self.listener,
+                    handler,
+                    threads,
+                    self.keep_alive,
+                    self.timeouts,
+                )?;
+                Ok(Listening {
+                    socket,
+                    running: Running::Threads { stop, workers },
+                })
+            }
+        }
+    }
+
+    fn on_loop<H: Handler + 'static>(
+        self,
+        on_loop: crate::net::LoopListener,
+        handler: Arc<H>,
+        threads: usize,
+    ) -> crate::Result<Listening> {
         let pool = Arc::new(Pool::new(self.timeouts)?);
         let mut workers = Vec::new();
-        for i in 0..threads.max(1) {
+        for i in 0..threads {
             let pool = Arc::clone(&pool);
             let handler = Arc::clone(&handler);
             workers.push(
@@ -265,14 +265,16 @@ impl<L> Server<L> {
             Some(idle) => proto.idle_timeout(Some(idle)),
             None => proto.keep_alive(false),
         };
-        let tls = self.tls;
+        let tls = on_loop.tls;
         let for_driver = Arc::clone(&pool);
-        let loops =
-            hyper_net::spawn_loops(1, &[self.addr], hyper_net::Config::default(), move |_| {
+        // The loop accepts on a duplicate of the bound socket (made non-blocking).
+        let started = on_loop.listener.try_clone().and_then(|listener| {
+            hyper_net::spawn_loop_on(vec![listener], hyper_net::Config::default(), move |_| {
                 let pool = Arc::clone(&for_driver);
                 SyncDriver::new(Arc::clone(&handler), proto, pool, tls.clone())
-            });
-        let loops = match loops {
+            })
+        });
+        let loops = match started {
             Ok(loops) => loops,
             Err(e) => {
                 pool.close();
@@ -282,9 +284,11 @@ impl<L> Server<L> {
         let socket = loops.local_addr();
         Ok(Listening {
             socket,
-            inner: Some(loops),
-            workers,
-            pool,
+            running: Running::Loop {
+                inner: Some(loops),
+                workers,
+                pool,
+            },
         })
     }
 }
@@ -318,31 +322,80 @@ fn serve<H: Handler>(
     first: conn::Head,
     hand_back: impl Fn() -> bool,
 ) -> Ending {
-    let conn = RefCell::new(conn);
+    thread_local! {
+        /// The connection this worker serves, shared by the request's body stream and the
+        /// response (one per worker thread, reused for every connection it serves).
+        static SHARED: Arc<Shared> = Arc::default();
+    }
+    let shared = SHARED.with(Arc::clone);
+    let ending = serve_on(handler, &shared, conn, first, hand_back);
+    match shared.take() {
+        Some(conn) => ending.with(conn),
+        // Not reached: the connection goes back into the cell after every request.
+        None => unreachable!("hypersync: a served connection went missing"),
+    }
+}
+
+/// How a run on a connection ended, before the connection is taken back.
+enum End {
+    Quiet,
+    Closed,
+}
+
+impl End {
+    fn with(self, conn: WorkerConn) -> Ending {
+        match self {
+            End::Quiet => Ending::Quiet(conn),
+            End::Closed => Ending::Closed(conn),
+        }
+    }
+}
+
+fn serve_on<H: Handler>(
+    handler: &H,
+    shared: &Arc<Shared>,
+    conn: WorkerConn,
+    first: conn::Head,
+    hand_back: impl Fn() -> bool,
+) -> End {
+    let peer = conn.peer;
+    shared.put(conn);
+    let mut stream = ConnStream(Arc::clone(shared));
     let mut head = first;
     loop {
         if let Some(status) = refuse_continue(handler, &head) {
-            let mut c = conn.borrow_mut();
-            c.proto.disable_keep_alive();
-            let mut h = Headers::new();
-            h.set(Connection::close());
-            h.set(crate::header::ContentLength(0));
-            let _ = c.send_head(status, &h, Some(hyper_proto::BodyKind::Empty));
-            let _ = c.finish();
-            drop(c);
-            return Ending::Closed(conn.into_inner());
+            let _ = shared.with(|c| {
+                c.proto.disable_keep_alive();
+                let mut h = Headers::new();
+                h.set(Connection::close());
+                h.set(crate::header::ContentLength(0));
+                let _ = c.send_head(status, &h, Some(hyper_proto::BodyKind::Empty));
+                c.finish()
+            });
+            return End::Closed;
         }
-        conn.borrow_mut().begin(&head);
-        let req = Request::new(head, &conn);
-        let res = Response::new(&conn);
-        if panic::catch_unwind(AssertUnwindSafe(|| handler.handle(req, res))).is_err() {
-            log::error!("hypersync: a handler panicked; its request was answered 500 or cut short");
+        let _ = shared.with(|c| {
+            c.begin(&head);
+            Ok(())
+        });
+        {
+            // Capacity 0: reads go straight to the connection, no copy and no allocation.
+            let mut reader = BufReader::with_capacity(&mut stream as &mut dyn NetworkStream, 0);
+            let req = Request::from_head(head, peer, HttpReader::EofReader(&mut reader));
+            let res = Response::new(shared);
+            if panic::catch_unwind(AssertUnwindSafe(|| handler.handle(req, res))).is_err() {
+                log::error!(
+                    "hypersync: a handler panicked; its request was answered 500 or cut short"
+                );
+            }
         }
-        let after = conn.borrow_mut().end_exchange(hand_back());
+        let after = shared
+            .with(|c| Ok(c.end_exchange(hand_back())))
+            .unwrap_or(After::Close);
         match after {
             After::Next(next) => head = next,
-            After::Close => return Ending::Closed(conn.into_inner()),
-            After::Return => return Ending::Quiet(conn.into_inner()),
+            After::Close => return End::Closed,
+            After::Return => return End::Quiet,
         }
     }
 }
@@ -364,10 +417,21 @@ fn refuse_continue<H: Handler>(handler: &H, head: &conn::Head) -> Option<StatusC
 pub struct Listening {
     /// The address the server listens on.
     pub socket: SocketAddr,
-    inner: Option<hyper_net::Loops<()>>,
-    workers: Vec<thread::JoinHandle<()>>,
-    /// The workers; it also tells them when the server stops.
-    pool: Arc<Pool>,
+    running: Running,
+}
+
+/// What serves: the event loop and its workers, or threads that each accept and serve.
+enum Running {
+    Loop {
+        inner: Option<hyper_net::Loops<()>>,
+        workers: Vec<thread::JoinHandle<()>>,
+        /// The workers; it also tells them when the server stops.
+        pool: Arc<Pool>,
+    },
+    Threads {
+        stop: Arc<threaded::Stop>,
+        workers: Vec<thread::JoinHandle<()>>,
+    },
 }
 
 impl fmt::Debug for Listening {
@@ -382,6 +446,9 @@ impl Listening {
     /// Stops the server: closes the listener and every connection a worker is not
     /// answering, and waits for the workers to finish the requests they are running, each
     /// the last on its connection. (0.10's `close` did not stop it.)
+    ///
+    /// On a listener of the user's (served a thread per connection), the threads stop
+    /// accepting and each connection ends after the request it is on.
     ///
     /// # Errors
     ///
@@ -415,31 +482,60 @@ impl Listening {
     }
 
     fn stop(&mut self, deadline: Option<Instant>) -> crate::Result<()> {
-        // Before the loop hears of it: a worker serving a busy keep-alive connection ends
-        // it after the request it is on, and parked connections go back to the loop.
-        self.pool.begin_stop();
-        let stopped = match self.inner.take() {
-            Some(inner) => inner.stop(deadline),
-            None => Ok(()),
-        };
-        self.pool.close();
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+        match &mut self.running {
+            Running::Loop {
+                inner,
+                workers,
+                pool,
+            } => {
+                // Before the loop hears of it: a worker serving a busy keep-alive
+                // connection ends it after the request it is on, and parked connections go
+                // back to the loop.
+                pool.begin_stop();
+                let stopped = match inner.take() {
+                    Some(inner) => inner.stop(deadline),
+                    None => Ok(()),
+                };
+                pool.close();
+                for w in workers.drain(..) {
+                    let _ = w.join();
+                }
+                Ok(stopped?)
+            }
+            Running::Threads { stop, workers } => {
+                stop.stop(self.socket, workers.len());
+                for w in workers.drain(..) {
+                    let _ = w.join();
+                }
+                Ok(())
+            }
         }
-        Ok(stopped?)
     }
 }
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            if let Err(e) = inner.join() {
-                log::error!("hypersync: the server stopped with an error: {e}");
+        match &mut self.running {
+            Running::Loop {
+                inner,
+                workers,
+                pool,
+            } => {
+                if let Some(inner) = inner.take() {
+                    if let Err(e) = inner.join() {
+                        log::error!("hypersync: the server stopped with an error: {e}");
+                    }
+                }
+                pool.close();
+                for w in workers.drain(..) {
+                    let _ = w.join();
+                }
             }
-        }
-        self.pool.close();
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+            Running::Threads { workers, .. } => {
+                for w in workers.drain(..) {
+                    let _ = w.join();
+                }
+            }
         }
     }
 }

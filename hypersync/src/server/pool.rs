@@ -296,8 +296,9 @@ impl Pool {
     }
 
     fn unregister(&self, lent: &Lent) {
-        let fd = lent.conn.sock().as_raw_fd();
-        let _ = self.registry.deregister(&mut SourceFd(&fd));
+        if let Some(fd) = lent.conn.sock().map(AsRawFd::as_raw_fd) {
+            let _ = self.registry.deregister(&mut SourceFd(&fd));
+        }
     }
 
     /// Serves one piece of work: requests on the connection while they are there, then
@@ -393,9 +394,12 @@ impl Pool {
             // The loop closes it, or reads its last request.
             return self.release(token, lent, true);
         }
+        // Only the loop's connections come here, sockets all.
+        let Some(fd) = lent.conn.sock().map(AsRawFd::as_raw_fd) else {
+            return self.release(token, lent, false);
+        };
         let buffers = lent.conn.take_buffers();
         lent.at = Instant::now();
-        let fd = lent.conn.sock().as_raw_fd();
         let mut st = self.lock();
         if st.spare.len() < SPARE {
             st.spare.push(buffers);

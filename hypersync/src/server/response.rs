@@ -2,7 +2,6 @@
 //! change) until `start` or `send`, then `Streaming` (the body is written).
 
 use core::any::{Any, TypeId};
-use core::cell::RefCell;
 use core::fmt;
 use core::marker::PhantomData;
 use std::io::{self, Write};
@@ -10,6 +9,7 @@ use std::io::{self, Write};
 use hyper_proto::BodyKind;
 
 use super::conn::WorkerConn;
+use super::request::Shared;
 use crate::header::Headers;
 use crate::net::{Fresh, Streaming};
 use crate::status::StatusCode;
@@ -25,7 +25,7 @@ pub struct Response<'a, W: Any = Fresh> {
     pub version: HttpVersion,
     status: StatusCode,
     headers: Headers,
-    conn: &'a RefCell<WorkerConn>,
+    conn: &'a Shared,
     /// `send`, `start`, `end` or a drop has dealt with it.
     done: bool,
     _marker: PhantomData<W>,
@@ -44,7 +44,7 @@ impl<W: Any> Response<'_, W> {
 }
 
 impl<'a> Response<'a, Fresh> {
-    pub(crate) fn new(conn: &'a RefCell<WorkerConn>) -> Self {
+    pub(crate) fn new(conn: &'a Shared) -> Self {
         Response {
             version: HttpVersion::Http11,
             status: StatusCode::Ok,
@@ -72,13 +72,15 @@ impl<'a> Response<'a, Fresh> {
     /// The connection failed.
     pub fn send(mut self, body: &[u8]) -> io::Result<()> {
         self.done = true;
-        let mut conn = self.conn.borrow_mut();
         // Framing has one source, the body kind: a `Content-Length` among the headers is
         // not sent (0.10 set it to the length; this is the same on the wire).
         let len = BodyKind::Length(body.len() as u64);
-        conn.send_head(self.status, &self.headers, Some(len))?;
-        conn.write_body(body)?;
-        conn.finish()
+        let (status, headers) = (self.status, &self.headers);
+        self.conn.with(|conn| {
+            conn.send_head(status, headers, Some(len))?;
+            conn.write_body(body)?;
+            conn.finish()
+        })
     }
 
     /// Starts the response: its head is sent and its body can be written. Without a
@@ -89,9 +91,9 @@ impl<'a> Response<'a, Fresh> {
     /// The connection failed.
     pub fn start(mut self) -> io::Result<Response<'a, Streaming>> {
         self.done = true;
+        let (status, headers) = (self.status, &self.headers);
         self.conn
-            .borrow_mut()
-            .send_head(self.status, &self.headers, None)?;
+            .with(|conn| conn.send_head(status, headers, None))?;
         Ok(Response {
             version: self.version,
             status: self.status,
@@ -111,19 +113,19 @@ impl Response<'_, Streaming> {
     /// The connection failed.
     pub fn end(mut self) -> io::Result<()> {
         self.done = true;
-        self.conn.borrow_mut().finish()
+        self.conn.with(WorkerConn::finish)
     }
 }
 
 /// Writes body bytes; they go out in pieces of 16 KiB (or at `flush`, or at the end).
 impl Write for Response<'_, Streaming> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.conn.borrow_mut().write_body(buf)?;
+        self.conn.with(|conn| conn.write_body(buf))?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.conn.borrow_mut().write_out()
+        self.conn.with(WorkerConn::write_out)
     }
 }
 
@@ -139,18 +141,19 @@ impl<W: Any> Drop for Response<'_, W> {
             }
             // An empty body, whatever Content-Length the handler had set (the body kind
             // frames it; a `Content-Length` among the headers is not sent).
-            let mut conn = self.conn.borrow_mut();
-            if conn
-                .send_head(self.status, &self.headers, Some(BodyKind::Empty))
-                .is_ok()
-            {
-                let _ = conn.finish();
-            }
+            let (status, headers) = (self.status, &self.headers);
+            let _ = self.conn.with(|conn| {
+                conn.send_head(status, headers, Some(BodyKind::Empty))?;
+                conn.finish()
+            });
         } else if std::thread::panicking() {
             // Cut short by a panic: the client must not take it for a whole body.
-            self.conn.borrow_mut().abort();
+            let _ = self.conn.with(|conn| {
+                conn.abort();
+                Ok(())
+            });
         } else {
-            let _ = self.conn.borrow_mut().finish();
+            let _ = self.conn.with(WorkerConn::finish);
         }
     }
 }

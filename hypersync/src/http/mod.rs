@@ -1,6 +1,8 @@
-//! What programs used of 0.10's `http` module: [`RawStatus`].
+//! What programs used of 0.10's `http` module: [`RawStatus`], and [`h1`]'s body reader.
 
 use std::borrow::Cow;
+
+pub mod h1;
 
 /// A status line's code and reason phrase as received (`Response::status_raw`); the
 /// reason borrows the standard phrase when the server sent that one.
