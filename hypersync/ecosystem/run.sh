@@ -13,7 +13,7 @@ if [ "${1:-}" = "--baseline" ]; then
   # The same workspace without the hyper patch, in a copy of its own.
   dir="${BASELINE_DIR:-$here/target/baseline-ws}"
   mkdir -p "$dir"
-  cp -r "$here/crates" "$dir/"
+  cp -r "$here/crates" "$here/apps" "$dir/"
   sed '/^hyper = { path/d' "$here/Cargo.toml" >"$dir/Cargo.toml"
   ln -sfn ../../target "$dir/crates/nickel-0.11.0/target"
 fi
@@ -55,3 +55,5 @@ if [ -n "$missing" ]; then
   echo "$missing" >&2
   exit 1
 fi
+# Their examples, built above, with a real client.
+"$here/examples.sh"
