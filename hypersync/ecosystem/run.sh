@@ -32,14 +32,7 @@ cargo test --workspace --exclude iron --no-fail-fast 2>&1 | tee -a "$log" >/dev/
 cargo test -p iron --no-fail-fast -- --skip middleware::test 2>&1 | tee -a "$log" >/dev/null || true
 # One line a test: "<suite> <test> <ok|FAILED|ignored>".
 results="$dir/target/ecosystem-results.txt"
-awk '
-  /^ *Running / { suite = $2; if (match($0, /deps\/[A-Za-z0-9_]+-/)) suite = suite "@" substr($0, RSTART + 5, RLENGTH - 6) }
-  /^ *Doc-tests / { suite = "doc@" $2 }
-  /^test .* \.\.\. (ok|FAILED|ignored)/ {
-    line = $0; sub(/^test /, "", line); status = line; sub(/.* \.\.\. /, "", status); sub(/ \.\.\. .*/, "", line)
-    gsub(/ - compile( fail)?/, "", line); gsub(/ \(line [0-9]+\)/, "", line)
-    print suite " " line " " status
-  }' "$log" | sort -u >"$results"
+awk -f "$here/results.awk" "$log" | sort -u >"$results"
 if [ "${1:-}" = "--baseline" ]; then
   grep ' ok$' "$results" | sed 's/ ok$//' >"$here/baseline.txt"
   echo "baseline: $(wc -l <"$here/baseline.txt") tests pass on crates.io hyper 0.10.16"
