@@ -36,7 +36,11 @@ fn main() {
     }
 }
 
-fn serve<L>(args: &args::Args, mut server: Server<L>, scheme: &str) {
+fn serve<L: hyper::net::NetworkListener + Send + 'static>(
+    args: &args::Args,
+    mut server: Server<L>,
+    scheme: &str,
+) {
     let threads = if args.threads_set { args.threads } else { 8 };
     if let Some(secs) = args.flag("--keep-alive") {
         let secs: u64 = args.or_exit(secs.parse(), "--keep-alive wants a number of seconds");

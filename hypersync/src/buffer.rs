@@ -46,7 +46,10 @@ impl<R: Read> BufReader<R> {
     ///
     /// `pos > cap` or `cap > buf.len()`.
     pub fn from_parts(rdr: R, buf: Vec<u8>, pos: usize, cap: usize) -> BufReader<R> {
-        assert!(pos <= cap && cap <= buf.len(), "BufReader::from_parts: bad bounds");
+        assert!(
+            pos <= cap && cap <= buf.len(),
+            "BufReader::from_parts: bad bounds"
+        );
         BufReader {
             inner: rdr,
             buf,

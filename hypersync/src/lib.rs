@@ -51,11 +51,37 @@
 //! | client: no check of pooled connections, no retry | a stale pooled connection is replaced; an idempotent request is retried once | the first request after a server's idle close works |
 //! | client: redirects followed without limit | followed up to 10 hops | a redirect loop ends |
 //! | no read or write timeout by default | 60 s for a body read or a response write that makes no progress (`set_read_timeout(None)` for none) | a stalled client cannot hold a worker forever |
-//! | `HttpDate(time::Tm)` | `HttpDate(SystemTime)` | `time` 0.1 is retired |
 //! | `ConnectionOption::ConnectionHeader(UniCase<String>)` | `ConnectionHeader(String)` | one dependency less for a rare variant |
 //! | `Handler::on_connection_start` / `on_connection_end` on the connection's worker thread | on the event loop's thread, for every connection accepted and closed | connections are not tied to workers; keep the callbacks short |
-//! | TLS through a connector (`Client::with_connector(HttpsConnector::new(ssl))`, with `ssl` from an OpenSSL or native-tls crate) | the client speaks `https://` itself: rustls, Mozilla's roots, `Client::set_tls_config` for others (`client::tls_config_with_extra_roots`, `client::ClientTls` for a client certificate); `Client::with_connector(HttpsConnector::new(TlsClient::new()))` still compiles, with [`net::TlsClient`] (rustls) as `ssl`; through `with_http_proxy` it opens a `CONNECT` tunnel | one well-kept TLS stack instead of a choice of OpenSSL bindings |
-//! | TLS servers: `Server::https(addr, ssl)` with an `SslServer` from an OpenSSL or native-tls crate, which wrapped each accepted stream | `Server::https(addr, ssl)` with [`net::TlsServer`] (rustls; `TlsServer::from_pem_files(cert, key)`) or an `Arc<rustls::ServerConfig>`: the one line that builds `ssl` changes | the event loop runs the handshake and reads each head, so a stalled handshake holds no worker thread |
+//! | TLS through a connector (`Client::with_connector(HttpsConnector::new(ssl))`) | the same, with any `SslClient` (hyper-native-tls's `NativeTlsClient` and the like, whose `wrap_client` is called for each connection), or [`net::TlsClient`] (rustls), which the client runs itself; without a connector the client speaks `https://` itself (rustls, Mozilla's roots, `Client::set_tls_config` for others); through `with_http_proxy` it opens a `CONNECT` tunnel | |
+//! | `Client::with_connector` with a connector of one's own (a mock) | the same: its `connect` opens each connection and the client speaks HTTP over the stream, pooled | |
+//! | TLS servers: `Server::https(addr, ssl)` with any `SslServer` | the same; with [`net::TlsServer`] (rustls; `TlsServer::from_pem_files(cert, key)`) or an `Arc<rustls::ServerConfig>` the event loop runs the handshake and reads each head, so a stalled handshake holds no worker thread; another `SslServer` is served a thread per connection, as 0.10 did | the loop cannot run a TLS library's blocking handshake |
+//! | `Server::new(listener)` on any `NetworkListener` | the same: `HttpListener` and `HttpsListener<TlsServer>` run on the event loop; any other listener is served as 0.10 served it, each of `handle_threads` threads accepting a connection and serving it to its end (an idle connection holds its thread for up to the keep-alive timeout) | a user's `accept` and streams are blocking code the loop cannot own |
+//! | `Request::downcast_ref::<HttpStream>()` / `ssl::<T>()` reached the socket | on the event loop's listeners the request's stream is [`server::ConnStream`] (the socket belongs to the loop; its body reads come decoded): the downcast to `HttpStream` gives `None`; on a user's listener it gives that listener's stream | the loop keeps the socket |
+//! | `Request::deconstruct()` gave an `HttpReader` that decoded the body from the socket | an `HttpReader::EofReader` over a stream that gives the body decoded; `Request::new` over a raw stream gives `SizedReader` / `ChunkedReader` as 0.10 did | the connection's framing is hyper-proto's |
+//! | a request without `Host` was served | `400 Bad Request` (HTTP/1.1); `Request::new` over a raw stream takes an absolute-form target's authority for it, as test helpers (iron-test) need | RFC 9112 §3.2 |
+//! | `100 Continue` written before `handle` was called | written when the handler first reads the body (a handler that answers without reading never makes the client send it); `check_continue` still refuses | RFC 9110 §10.1.1 lets the server choose |
+//! | `Content-Length`, `Transfer-Encoding`, `Date` written in title case | the framing and `Date` fields hypersync writes itself are lower case (`content-length`, `transfer-encoding`, `date`, `connection`); the headers a handler sets keep the case of their typed names (`Content-Type`, `Server`, ...) | field names are case-insensitive (RFC 9110 §5.1); a test that compares whole header lines as strings must compare names case-insensitively |
+//! | the status line to an HTTP/1.0 client said `HTTP/1.1` | the same (RFC 9110 §2.5: the server's own version) | |
+//!
+//! # Moving an iron or nickel application
+//!
+//! Frameworks and middleware written for hyper 0.10 say `extern crate hyper;`. This
+//! workspace ships a crate named `hyper`, version 0.10.16 (`hypersync/hyper010`), that is
+//! hypersync; two lines in the application's own `Cargo.toml` put it under every crate of
+//! the build, with no change to any source:
+//!
+//! ```toml
+//! [patch.crates-io]
+//! hyper = { path = "../hyper-next/hypersync/hyper010" }
+//! ```
+//!
+//! (or `git = "..."` with the repository). `cargo tree -i hyper` then shows
+//! `hyper v0.10.16 (.../hypersync/hyper010)`. iron 0.6, nickel 0.11, router, mount,
+//! staticfile, params, urlencoded, bodyparser, persistent, logger and iron-test run their
+//! own test suites on it with the same results as on crates.io's hyper 0.10.16
+//! (`hypersync/ecosystem/run.sh`); `Iron::http` and `Nickel::listen` serve on the event
+//! loop.
 
 #![allow(elided_lifetimes_in_paths)]
 // Types are named as 0.10 named them, `Self` or not.

@@ -177,7 +177,11 @@ pub struct HttpStream(pub TcpStream);
 /// `Clone` cannot report it.
 impl Clone for HttpStream {
     fn clone(&self) -> HttpStream {
-        HttpStream(self.0.try_clone().expect("HttpStream::clone: try_clone failed"))
+        HttpStream(
+            self.0
+                .try_clone()
+                .expect("HttpStream::clone: try_clone failed"),
+        )
     }
 }
 
@@ -254,7 +258,7 @@ pub trait NetworkListener: Clone {
     /// For hypersync's own listeners: the socket and TLS configuration the event loop
     /// serves. Others keep the default, `None`, and are served a thread per connection.
     #[doc(hidden)]
-    fn into_loop(&self) -> Option<LoopListener> {
+    fn loop_listener(&self) -> Option<LoopListener> {
         None
     }
 }
@@ -329,7 +333,7 @@ impl NetworkListener for HttpListener {
         self.write_timeout = dur;
     }
 
-    fn into_loop(&self) -> Option<LoopListener> {
+    fn loop_listener(&self) -> Option<LoopListener> {
         Some(LoopListener {
             listener: Arc::clone(&self.listener),
             tls: None,
@@ -428,7 +432,7 @@ impl<S: SslServer + Clone> NetworkListener for HttpsListener<S> {
         self.listener.set_write_timeout(dur);
     }
 
-    fn into_loop(&self) -> Option<LoopListener> {
+    fn loop_listener(&self) -> Option<LoopListener> {
         let tls = self.ssl.loop_config()?;
         Some(LoopListener {
             listener: Arc::clone(&self.listener.listener),
@@ -550,6 +554,11 @@ impl TlsServer {
         TlsServer { config }
     }
 
+    /// The rustls configuration.
+    pub fn config(&self) -> Arc<rustls::ServerConfig> {
+        Arc::clone(&self.config)
+    }
+
     /// A server from PEM text: the certificate chain (leaf first) and its private key
     /// (PKCS#8, PKCS#1 or SEC1).
     ///
@@ -572,9 +581,8 @@ impl TlsServer {
         key: K,
     ) -> crate::Result<TlsServer> {
         let read = |p: &Path| {
-            std::fs::read(p).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display()))
-            })
+            std::fs::read(p)
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))
         };
         TlsServer::from_pem(&read(cert_chain.as_ref())?, &read(key.as_ref())?)
     }

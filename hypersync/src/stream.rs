@@ -3,8 +3,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::Duration;
 use std::ops::{Deref, DerefMut};
+use std::time::Duration;
 
 use rustls::{ConnectionCommon, SideData, StreamOwned};
 

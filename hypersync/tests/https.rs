@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use hypersync::client::rustls;
 use hypersync::client::tls_config_with_extra_roots;
-use hypersync::net::{HttpConnector, HttpsConnector, SslServer, TlsClient, TlsServer};
+use hypersync::net::{HttpConnector, HttpsConnector, TlsClient, TlsServer};
 use hypersync::server::{Listening, Request, Response, Server};
 use hypersync::Client;
 
@@ -34,7 +34,7 @@ fn pem_pair() -> (String, String) {
 fn certificate() -> (String, Arc<rustls::ServerConfig>) {
     let (cert, key) = pem_pair();
     let ssl = TlsServer::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
-    (cert, ssl.server_config())
+    (cert, ssl.config())
 }
 
 /// A TLS server answering every request on a connection with `hello` (keep-alive). Counts

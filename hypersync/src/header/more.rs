@@ -245,7 +245,11 @@ pub struct Origin {
 
 impl Origin {
     /// An origin of `scheme`, `hostname` and `port`.
-    pub fn new<S: Into<String>, H: Into<String>>(scheme: S, hostname: H, port: Option<u16>) -> Origin {
+    pub fn new<S: Into<String>, H: Into<String>>(
+        scheme: S,
+        hostname: H,
+        port: Option<u16>,
+    ) -> Origin {
         Origin {
             scheme: scheme.into(),
             host: Host {
@@ -544,13 +548,22 @@ pub enum ReferrerPolicy {
 
 const POLICIES: [(ReferrerPolicy, &str); 8] = [
     (ReferrerPolicy::NoReferrer, "no-referrer"),
-    (ReferrerPolicy::NoReferrerWhenDowngrade, "no-referrer-when-downgrade"),
+    (
+        ReferrerPolicy::NoReferrerWhenDowngrade,
+        "no-referrer-when-downgrade",
+    ),
     (ReferrerPolicy::SameOrigin, "same-origin"),
     (ReferrerPolicy::Origin, "origin"),
-    (ReferrerPolicy::OriginWhenCrossOrigin, "origin-when-cross-origin"),
+    (
+        ReferrerPolicy::OriginWhenCrossOrigin,
+        "origin-when-cross-origin",
+    ),
     (ReferrerPolicy::UnsafeUrl, "unsafe-url"),
     (ReferrerPolicy::StrictOrigin, "strict-origin"),
-    (ReferrerPolicy::StrictOriginWhenCrossOrigin, "strict-origin-when-cross-origin"),
+    (
+        ReferrerPolicy::StrictOriginWhenCrossOrigin,
+        "strict-origin-when-cross-origin",
+    ),
 ];
 
 impl Header for ReferrerPolicy {
@@ -614,7 +627,10 @@ mod tests {
                 instance_length: Some(100)
             }
         );
-        assert_eq!(round::<Origin>("https://example.com:8443").host.port, Some(8443));
+        assert_eq!(
+            round::<Origin>("https://example.com:8443").host.port,
+            Some(8443)
+        );
         assert_eq!(
             round::<StrictTransportSecurity>("max-age=31536000; includeSubDomains"),
             StrictTransportSecurity::including_subdomains(31_536_000)

@@ -177,7 +177,9 @@ impl<R: Read> Read for HttpReader<R> {
                 if *remaining == 0 {
                     return Ok(0);
                 }
-                let want = buf.len().min(usize::try_from(*remaining).unwrap_or(usize::MAX));
+                let want = buf
+                    .len()
+                    .min(usize::try_from(*remaining).unwrap_or(usize::MAX));
                 let n = r.read(&mut buf[..want])?;
                 if n == 0 {
                     return Err(cut_short());

@@ -27,12 +27,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub use self::request::{Body, ConnStream, Request};
 use self::request::Shared;
+pub use self::request::{Body, ConnStream, Request};
+pub use self::response::Response;
 use crate::buffer::BufReader;
 use crate::http::h1::HttpReader;
 use crate::net::NetworkStream;
-pub use self::response::Response;
 pub use crate::net::{Fresh, HttpListener, HttpsListener, NetworkListener, SslServer, Streaming};
 
 use self::conn::{After, Timeouts, WorkerConn};
@@ -218,7 +218,7 @@ impl<L: NetworkListener + Send + 'static> Server<L> {
     ) -> crate::Result<Listening> {
         let handler = Arc::new(handler);
         let threads = threads.max(1);
-        match self.listener.into_loop() {
+        match self.listener.loop_listener() {
             Some(on_loop) => self.on_loop(on_loop, handler, threads),
             None => {
                 let socket = self.listener.local_addr()?;

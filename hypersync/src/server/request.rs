@@ -233,7 +233,10 @@ impl Shared {
     }
 
     /// Runs `f` on the connection (an error if it is gone: the request outlived it).
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut WorkerConn) -> io::Result<R>) -> io::Result<R> {
+    pub(crate) fn with<R>(
+        &self,
+        f: impl FnOnce(&mut WorkerConn) -> io::Result<R>,
+    ) -> io::Result<R> {
         let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match guard.as_mut() {
             Some(conn) => f(conn),
