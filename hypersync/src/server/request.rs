@@ -142,9 +142,10 @@ impl<'a, 'b> Request<'a, 'b> {
         self.body.get_ref().get_ref().set_read_timeout(timeout)
     }
 
-    /// The stream the request is read from, if it is a `T`. On a [`Server`](super::Server)
-    /// of hypersync's own listeners it is hypersync's (the socket belongs to the event
-    /// loop); on one of another listener, it is that listener's stream.
+    /// The stream the request is read from, if it is a `T`. For a request a
+    /// [`Server`](super::Server) serves it is always a [`ConnStream`], whatever the
+    /// listener: the body comes decoded through the connection hypersync frames. For one
+    /// made by [`Request::new`], it is the stream given.
     pub fn downcast_ref<T: NetworkStream>(&self) -> Option<&T> {
         self.body.get_ref().get_ref().downcast_ref()
     }
