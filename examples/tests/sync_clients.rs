@@ -25,7 +25,7 @@ fn curl_sync_hello_get_head_post_http10() {
     );
     assert!(out.ends_with("\r\n\r\nHello, World!"), "{out}");
     let head = stdout("curl", &["-sS", "-I", "--max-time", "10", &url]);
-    assert!(head.contains("content-length: 13\r\n"), "{head}");
+    assert!(head.contains("Content-Length: 13\r\n"), "{head}");
     let v10 = stdout("curl", &["-sS", "-0", "--max-time", "10", &url]);
     assert_eq!(v10, "Hello, World!");
     let posted = stdout("curl", &["-sS", "--max-time", "10", "-d", "ignored", &url]);

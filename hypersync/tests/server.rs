@@ -93,7 +93,7 @@ fn a_dropped_response_is_sent_empty_and_a_panic_is_500() {
         "{out}"
     );
     // A dropped response never promises a body it does not send (0.10 kept the length).
-    assert_eq!(out.matches("content-length: 0\r\n").count(), 3, "{out}");
+    assert_eq!(out.matches("Content-Length: 0\r\n").count(), 3, "{out}");
     assert!(out.ends_with("\r\n\r\nhello"), "{out}");
     // The worker that ran the panicking handler still works.
     assert!(roundtrip(l.socket, b"GET /hello HTTP/1.0\r\n\r\n").ends_with("hello"));
@@ -214,7 +214,7 @@ fn keep_alive_connection_close_and_remote_addr() {
         b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
     );
     assert_eq!(statuses(&out).len(), 1, "{out}");
-    assert!(out.contains("connection: close\r\n"), "{out}");
+    assert!(out.contains("Connection: close\r\n"), "{out}");
     l.close().unwrap();
 }
 
@@ -595,4 +595,36 @@ fn connection_callbacks_are_called_once_per_connection() {
     l.close().unwrap();
     assert_eq!(counts.started.load(Ordering::SeqCst), 3);
     assert_eq!(counts.ended.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn framing_fields_go_out_in_title_case_as_in_0_10_unless_turned_off() {
+    let hello = |_: Request, res: Response| res.send(b"hi").unwrap();
+    let streamed = |_: Request, res: Response| {
+        let mut res = res.start().unwrap();
+        res.write_all(b"hi").unwrap();
+        res.end().unwrap();
+    };
+    let raw = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let mut on = serve(hello, 1);
+    let out = roundtrip(on.socket, raw);
+    assert!(
+        out.contains("\r\nContent-Length: 2\r\n") && out.contains("\r\nDate: "),
+        "{out}"
+    );
+    assert!(out.contains("\r\nConnection: close\r\n"), "{out}");
+    on.close().unwrap();
+    let mut chunked = serve(streamed, 1);
+    let out = roundtrip(chunked.socket, raw);
+    assert!(out.contains("\r\nTransfer-Encoding: chunked\r\n"), "{out}");
+    chunked.close().unwrap();
+    let mut server = Server::http("127.0.0.1:0").unwrap();
+    server.title_case_headers(false);
+    let mut off = server.handle_threads(hello, 1).unwrap();
+    let out = roundtrip(off.socket, raw);
+    assert!(
+        out.contains("\r\ncontent-length: 2\r\n") && out.contains("\r\ndate: "),
+        "{out}"
+    );
+    off.close().unwrap();
 }

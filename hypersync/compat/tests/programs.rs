@@ -67,7 +67,7 @@ fn hyper_010_server_example_echoes_and_routes() {
     );
     assert!(out.contains("Try POST /echo"), "{}", out);
     // The echo is chunked (no Content-Length was set): one chunk of 11 bytes.
-    assert!(out.contains("transfer-encoding: chunked\r\n"), "{}", out);
+    assert!(out.contains("Transfer-Encoding: chunked\r\n"), "{}", out);
     assert!(out.contains("\r\nb\r\nhello world\r\n0\r\n\r\n"), "{}", out);
 }
 
@@ -87,7 +87,7 @@ fn hyper_010_hello_example_and_client_example() {
     let stdout = String::from_utf8_lossy(&client.stdout);
     assert!(client.status.success(), "{}", stdout);
     assert!(stdout.starts_with("Response: 200 OK\n"), "{}", stdout);
-    assert!(stdout.contains("content-length: 12\r\n"), "{}", stdout);
+    assert!(stdout.contains("Content-Length: 12\r\n"), "{}", stdout);
     assert!(stdout.ends_with("Hello World!"), "{}", stdout);
 }
 

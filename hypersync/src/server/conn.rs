@@ -83,6 +83,8 @@ pub(crate) struct WorkerConn {
     date_at: u64,
     /// How long a body read may wait for bytes (`Server::set_read_timeout`).
     read_timeout: Option<Duration>,
+    /// Field names the core writes go out in title case (`Server::title_case_headers`).
+    title_case: bool,
     /// The request asked for `100 Continue` and it has not gone out.
     continue_pending: bool,
     /// `out` holds the current response from this offset on, and none of it was written:
@@ -111,6 +113,7 @@ impl WorkerConn {
         stream.set_read_timeout(Some(quiet))?;
         stream.set_write_timeout(timeouts.write)?;
         let now = SystemTime::now();
+        let title_case = timeouts.title_case;
         Ok(WorkerConn {
             stream,
             proto,
@@ -121,6 +124,7 @@ impl WorkerConn {
             date: DateCache::new(now),
             date_at: secs(now),
             read_timeout: timeouts.read,
+            title_case,
             continue_pending: false,
             unsent_from: None,
             peer,
@@ -291,6 +295,9 @@ impl WorkerConn {
                 &mut self.out,
             )
             .map_err(invalid)?;
+        if self.title_case {
+            title_case_fields(&mut self.out[at..]);
+        }
         self.unsent_from = Some(at);
         Ok(())
     }
@@ -464,9 +471,55 @@ fn secs(t: SystemTime) -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Socket timeouts, as 0.10's `set_read_timeout` / `set_write_timeout` set them.
+/// Socket timeouts, as 0.10's `set_read_timeout` / `set_write_timeout` set them, and the
+/// case of the field names hypersync writes itself.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Timeouts {
     pub(crate) read: Option<Duration>,
     pub(crate) write: Option<Duration>,
+    /// `Content-Length`, `Transfer-Encoding`, `Date`, `Connection` as 0.10 wrote them.
+    pub(crate) title_case: bool,
+}
+
+/// The field names the protocol core writes (in lower case), as 0.10 wrote them.
+const TITLE_CASE: [(&[u8], &[u8]); 4] = [
+    (b"\r\ncontent-length:", b"\r\nContent-Length:"),
+    (b"\r\ntransfer-encoding:", b"\r\nTransfer-Encoding:"),
+    (b"\r\ndate:", b"\r\nDate:"),
+    (b"\r\nconnection:", b"\r\nConnection:"),
+];
+
+/// Rewrites, in place, the lower-case framing and `Date` field names of a response head
+/// to title case (the same length: nothing moves).
+fn title_case_fields(head: &mut [u8]) {
+    let mut i = 0;
+    while let Some(at) = head[i..].windows(2).position(|w| w == b"\r\n") {
+        let line = i + at;
+        if head.len() - line >= 4 && &head[line..line + 4] == b"\r\n\r\n" {
+            return;
+        }
+        for (lower, title) in TITLE_CASE {
+            if head[line..].starts_with(lower) {
+                head[line..line + title.len()].copy_from_slice(title);
+                break;
+            }
+        }
+        i = line + 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn title_case_rewrites_only_the_fields_hypersync_writes() {
+        let mut head = b"HTTP/1.1 200 OK\r\nx-date: 1\r\ncontent-length: 5\r\ndate: Thu, 01 Jan 1970 00:00:00 GMT\r\nconnection: close\r\n\r\ndate: body".to_vec();
+        super::title_case_fields(&mut head);
+        assert_eq!(
+            String::from_utf8(head).unwrap(),
+            "HTTP/1.1 200 OK\r\nx-date: 1\r\nContent-Length: 5\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\nConnection: close\r\n\r\ndate: body"
+        );
+        let mut chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+        super::title_case_fields(&mut chunked);
+        assert!(chunked.starts_with(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"));
+    }
 }

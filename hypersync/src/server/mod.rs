@@ -163,6 +163,7 @@ impl<L: NetworkListener> Server<L> {
             timeouts: Timeouts {
                 read: Some(hyper_proto::DEFAULT_BODY_TIMEOUT),
                 write: Some(hyper_proto::DEFAULT_SEND_TIMEOUT),
+                title_case: true,
             },
         }
     }
@@ -183,6 +184,22 @@ impl<L: NetworkListener> Server<L> {
     /// had none). `None`: no limit.
     pub fn set_write_timeout(&mut self, dur: Option<Duration>) {
         self.timeouts.write = dur;
+    }
+
+    /// Whether the fields hypersync writes itself (`Content-Length`, `Transfer-Encoding`,
+    /// `Date`, `Connection`) go out in title case, as 0.10 wrote them: on by default, for
+    /// old clients and tests that compare header lines as strings. `false` writes them in
+    /// lower case, as HTTP/2 and hyper 1.x do. Headers a handler sets keep the case of
+    /// their names either way; the automatic answers to malformed requests (400, 413, ...)
+    /// are always lower case.
+    ///
+    /// ```no_run
+    /// let mut server = hypersync::Server::http("127.0.0.1:0")?;
+    /// server.title_case_headers(false);
+    /// # Ok::<(), hypersync::Error>(())
+    /// ```
+    pub fn title_case_headers(&mut self, on: bool) {
+        self.timeouts.title_case = on;
     }
 
     /// The address the listener is bound to.
