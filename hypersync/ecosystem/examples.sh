@@ -8,11 +8,11 @@ fail=0
 pid=""
 stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; pid=""; }
 trap stop EXIT
-start() { # start <example> <port>
+start() { # start <example> <port> [scheme]
   "$bin/$1" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 100); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$2/" && return 0
+    curl -sk -o /dev/null --max-time 1 "${3:-http}://127.0.0.1:$2/" && return 0
     sleep 0.1
   done
   echo "FAIL: $1 did not answer on port $2" >&2
@@ -45,5 +45,21 @@ stop
 start hello_world 6767
 check "nickel hello_world: GET" "200" "$(c -o /dev/null -w '%{http_code}' http://127.0.0.1:6767/)"
 stop
+
+# iron's `https` example: TLS by hyper-native-tls (OpenSSL), an `SslServer` of 0.10's shape,
+# served a thread per connection. It reads identity.p12 (password mypass) from its folder.
+tls="$(mktemp -d)"
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+  -keyout "$tls/key.pem" -out "$tls/cert.pem" 2>/dev/null
+openssl pkcs12 -export -inkey "$tls/key.pem" -in "$tls/cert.pem" -passout pass:mypass \
+  -out "$tls/identity.p12"
+(cd "$tls" && exec "$bin/https") >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do curl -sk -o /dev/null --max-time 1 https://127.0.0.1:3000/ && break; sleep 0.1; done
+check "iron https (hyper-native-tls): GET" "Hello world! 200" "$(c -k -w ' %{http_code}' https://127.0.0.1:3000/)"
+reuse=$(curl -skv --max-time 5 https://127.0.0.1:3000/a https://127.0.0.1:3000/b 2>&1 >/dev/null | grep -ci 're-using\|reusing' || true)
+check "iron https (hyper-native-tls): keep-alive" "1" "$reuse"
+stop
+rm -rf "$tls"
 
 exit $fail
