@@ -105,22 +105,32 @@ pub trait NetworkStream: Read + Write + Any + Send {
     }
 }
 
+/// `is`, `downcast_ref`, `downcast_mut` on a stream trait object, `Send` or not.
+macro_rules! downcasts {
+    ($object:ty) => {
+        impl $object {
+            /// Whether the stream is a `T`.
+            pub fn is<T: Any>(&self) -> bool {
+                (self as &dyn Any).is::<T>()
+            }
+
+            /// The stream as a `T`, if it is one.
+            pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+                (self as &dyn Any).downcast_ref()
+            }
+
+            /// The stream as a `T`, if it is one, to change.
+            pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
+                (self as &mut dyn Any).downcast_mut()
+            }
+        }
+    };
+}
+
+downcasts!(dyn NetworkStream);
+downcasts!(dyn NetworkStream + Send);
+
 impl dyn NetworkStream {
-    /// Whether the stream is a `T`.
-    pub fn is<T: Any>(&self) -> bool {
-        (self as &dyn Any).is::<T>()
-    }
-
-    /// The stream as a `T`, if it is one.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        (self as &dyn Any).downcast_ref()
-    }
-
-    /// The stream as a `T`, if it is one, to change.
-    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
-        (self as &mut dyn Any).downcast_mut()
-    }
-
     /// The boxed stream as a `Box<T>`, or itself back if it is not a `T`.
     ///
     /// # Errors
@@ -133,23 +143,6 @@ impl dyn NetworkStream {
         } else {
             Err(self)
         }
-    }
-}
-
-impl dyn NetworkStream + Send {
-    /// Whether the stream is a `T`.
-    pub fn is<T: Any>(&self) -> bool {
-        (self as &dyn Any).is::<T>()
-    }
-
-    /// The stream as a `T`, if it is one.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        (self as &dyn Any).downcast_ref()
-    }
-
-    /// The stream as a `T`, if it is one, to change.
-    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
-        (self as &mut dyn Any).downcast_mut()
     }
 }
 

@@ -3,6 +3,9 @@
 
 #![allow(elided_lifetimes_in_paths)]
 
+mod common;
+use common::{roundtrip, statuses};
+
 use std::io::{self, Cursor, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -116,21 +119,6 @@ fn handler(mut req: Request, mut res: Response) {
     }
 }
 
-fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    s.write_all(raw).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn statuses(out: &str) -> Vec<&str> {
-    out.match_indices("HTTP/1.1 ")
-        .map(|(at, _)| out[at..].lines().next().unwrap())
-        .collect()
-}
-
 #[test]
 fn a_listener_of_the_users_is_served_a_thread_per_connection_with_every_rule() {
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -140,7 +128,7 @@ fn a_listener_of_the_users_is_served_a_thread_per_connection_with_every_rule() {
     };
     let mut listening = Server::new(listener).handle_threads(handler, 2).unwrap();
     let addr = listening.socket;
-    let out = exchange(
+    let out = roundtrip(
         addr,
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\
           POST /e HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n\
@@ -163,7 +151,7 @@ fn a_listener_of_the_users_is_served_a_thread_per_connection_with_every_rule() {
     // One connection carried all four.
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
     // A malformed head gets its status, as on the loop.
-    let bad = exchange(
+    let bad = roundtrip(
         addr,
         b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n",
     );
@@ -189,7 +177,7 @@ fn an_ssl_server_of_the_users_wraps_each_stream_on_a_thread_per_connection() {
         .handle_threads(handler, 1)
         .unwrap();
     for _ in 0..2 {
-        let out = exchange(
+        let out = roundtrip(
             tls.socket,
             b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         );

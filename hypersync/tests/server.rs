@@ -2,6 +2,9 @@
 
 #![allow(elided_lifetimes_in_paths)]
 
+mod common;
+use common::{roundtrip, statuses};
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,22 +22,6 @@ fn serve<H: Handler + 'static>(h: H, threads: usize) -> Listening {
         .unwrap()
         .handle_threads(h, threads)
         .unwrap()
-}
-
-/// Sends `raw` and reads until the server closes or 3 s pass.
-fn roundtrip(addr: SocketAddr, raw: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    s.write_all(raw).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn statuses(out: &str) -> Vec<&str> {
-    out.match_indices("HTTP/1.1 ")
-        .map(|(at, _)| out[at..].lines().next().unwrap())
-        .collect()
 }
 
 fn router(mut req: Request, mut res: Response) {

@@ -248,7 +248,8 @@ impl<L: NetworkListener + Send + 'static> Server<L> {
                 )?;
                 Ok(Listening {
                     socket,
-                    running: Running::Threads { stop, workers },
+                    running: Running::Threads { stop },
+                    workers,
                 })
             }
         }
@@ -303,9 +304,9 @@ impl<L: NetworkListener + Send + 'static> Server<L> {
             socket,
             running: Running::Loop {
                 inner: Some(loops),
-                workers,
                 pool,
             },
+            workers,
         })
     }
 }
@@ -435,19 +436,20 @@ pub struct Listening {
     /// The address the server listens on.
     pub socket: SocketAddr,
     running: Running,
+    /// The threads that serve: the loop's workers and their monitor, or the accepting
+    /// threads.
+    workers: Vec<thread::JoinHandle<()>>,
 }
 
 /// What serves: the event loop and its workers, or threads that each accept and serve.
 enum Running {
     Loop {
         inner: Option<hyper_net::Loops<()>>,
-        workers: Vec<thread::JoinHandle<()>>,
         /// The workers; it also tells them when the server stops.
         pool: Arc<Pool>,
     },
     Threads {
         stop: Arc<threaded::Stop>,
-        workers: Vec<thread::JoinHandle<()>>,
     },
 }
 
@@ -499,12 +501,8 @@ impl Listening {
     }
 
     fn stop(&mut self, deadline: Option<Instant>) -> crate::Result<()> {
-        match &mut self.running {
-            Running::Loop {
-                inner,
-                workers,
-                pool,
-            } => {
+        let stopped = match &mut self.running {
+            Running::Loop { inner, pool } => {
                 // Before the loop hears of it: a worker serving a busy keep-alive
                 // connection ends it after the request it is on, and parked connections go
                 // back to the loop.
@@ -514,45 +512,34 @@ impl Listening {
                     None => Ok(()),
                 };
                 pool.close();
-                for w in workers.drain(..) {
-                    let _ = w.join();
-                }
-                Ok(stopped?)
+                stopped
             }
-            Running::Threads { stop, workers } => {
-                stop.stop(self.socket, workers.len());
-                for w in workers.drain(..) {
-                    let _ = w.join();
-                }
+            Running::Threads { stop } => {
+                stop.stop(self.socket, self.workers.len());
                 Ok(())
             }
+        };
+        self.join_workers();
+        Ok(stopped?)
+    }
+
+    fn join_workers(&mut self) {
+        for w in self.workers.drain(..) {
+            let _ = w.join();
         }
     }
 }
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        match &mut self.running {
-            Running::Loop {
-                inner,
-                workers,
-                pool,
-            } => {
-                if let Some(inner) = inner.take() {
-                    if let Err(e) = inner.join() {
-                        log::error!("hypersync: the server stopped with an error: {e}");
-                    }
-                }
-                pool.close();
-                for w in workers.drain(..) {
-                    let _ = w.join();
+        if let Running::Loop { inner, pool } = &mut self.running {
+            if let Some(inner) = inner.take() {
+                if let Err(e) = inner.join() {
+                    log::error!("hypersync: the server stopped with an error: {e}");
                 }
             }
-            Running::Threads { workers, .. } => {
-                for w in workers.drain(..) {
-                    let _ = w.join();
-                }
-            }
+            pool.close();
         }
+        self.join_workers();
     }
 }
