@@ -490,21 +490,29 @@ const TITLE_CASE: [(&[u8], &[u8]); 4] = [
 ];
 
 /// Rewrites, in place, the lower-case framing and `Date` field names of a response head
-/// to title case (the same length: nothing moves).
+/// to title case (the same length: nothing moves). One pass over the head's bytes, looking
+/// only at the first byte of each line.
 fn title_case_fields(head: &mut [u8]) {
     let mut i = 0;
-    while let Some(at) = head[i..].windows(2).position(|w| w == b"\r\n") {
-        let line = i + at;
-        if head.len() - line >= 4 && &head[line..line + 4] == b"\r\n\r\n" {
-            return;
+    while i + 1 < head.len() {
+        if head[i] != b'\n' {
+            i += 1;
+            continue;
         }
-        for (lower, title) in TITLE_CASE {
-            if head[line..].starts_with(lower) {
-                head[line..line + title.len()].copy_from_slice(title);
-                break;
+        let line = i.saturating_sub(1);
+        match head[i + 1] {
+            b'\r' => return,
+            b'c' | b't' | b'd' => {
+                for (lower, title) in TITLE_CASE {
+                    if head[line..].starts_with(lower) {
+                        head[line..line + title.len()].copy_from_slice(title);
+                        break;
+                    }
+                }
             }
+            _ => {}
         }
-        i = line + 2;
+        i += 2;
     }
 }
 
