@@ -290,7 +290,21 @@ impl HttpListener {
     ///
     /// `addr` does not resolve or cannot be bound.
     pub fn new<To: ToSocketAddrs>(addr: To) -> crate::Result<HttpListener> {
-        Ok(HttpListener::from(TcpListener::bind(addr)?))
+        // As the event loop binds its own: `SO_REUSEADDR` (a restart does not wait for
+        // TIME_WAIT) and a backlog of 1,024 (a burst of connections is not refused).
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match hyper_net::bind(a, false) {
+                Ok(l) => {
+                    l.set_nonblocking(false)?;
+                    return Ok(HttpListener::from(l));
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(crate::Error::Io(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")
+        })))
     }
 }
 
