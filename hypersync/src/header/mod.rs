@@ -24,11 +24,13 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 mod common;
+mod link;
 mod more;
 pub mod parsing;
 mod shared;
 
 pub use self::common::*;
+pub use self::link::*;
 pub use self::more::*;
 pub use self::shared::*;
 
