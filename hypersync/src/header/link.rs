@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use mime::Mime;
 
+use super::parsing::{split_outside, unquote};
 use super::{Header, HeaderFormat};
 use crate::error::{Error, Result};
 use crate::LanguageTag;
@@ -327,39 +328,6 @@ impl fmt::Display for MediaDesc {
                     .map_or("", |(_, n)| n),
             ),
         }
-    }
-}
-
-/// Splits on `sep` outside quotes and `<...>`.
-fn split_outside(s: &str, sep: char) -> Vec<&str> {
-    let (mut out, mut start, mut quoted, mut angle, mut escaped) =
-        (Vec::new(), 0, false, false, false);
-    for (i, c) in s.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' if !angle => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            c if c == sep && !quoted && !angle => {
-                out.push(s[start..i].trim());
-                start = i + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    out.push(s[start..].trim());
-    out
-}
-
-fn unquote(v: &str) -> Result<String> {
-    let v = v.trim();
-    match v.strip_prefix('"') {
-        Some(inner) => {
-            let inner = inner.strip_suffix('"').ok_or(Error::Header)?;
-            Ok(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
-        }
-        None => Ok(v.to_owned()),
     }
 }
 

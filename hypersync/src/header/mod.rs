@@ -24,12 +24,14 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 mod common;
+mod disposition;
 mod link;
 mod more;
 pub mod parsing;
 mod shared;
 
 pub use self::common::*;
+pub use self::disposition::*;
 pub use self::link::*;
 pub use self::more::*;
 pub use self::shared::*;

@@ -75,3 +75,45 @@ pub fn fmt_comma_delimited<T: fmt::Display>(
     }
     Ok(())
 }
+
+/// Splits `s` on `sep` outside quoted strings and `<...>` (a `Link` target), trimming each
+/// piece: `a; b="c;d"; e` gives `a`, `b="c;d"`, `e`.
+pub(crate) fn split_outside(s: &str, sep: char) -> Vec<&str> {
+    let (mut out, mut start) = (Vec::new(), 0);
+    let (mut quoted, mut angle, mut escaped) = (false, false, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' if !angle => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            c if c == sep && !quoted && !angle => {
+                out.push(s[start..i].trim());
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(s[start..].trim());
+    out
+}
+
+/// A parameter value: a token as it is, or a quoted string unescaped (RFC 9110 §5.6.4).
+pub(crate) fn unquote(v: &str) -> Result<String> {
+    let v = v.trim();
+    let Some(inner) = v.strip_prefix('"') else {
+        return Ok(v.to_owned());
+    };
+    let inner = inner.strip_suffix('"').ok_or(Error::Header)?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.push(chars.next().ok_or(Error::Header)?);
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
