@@ -57,16 +57,71 @@ struct Chunked {
     max_body: Option<u64>,
 }
 
+/// Where a chunk extension is: `;` BWS name [ BWS `=` BWS ( token / quoted-string ) ].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExtState {
+    /// After `;`: whitespace, then the name's first byte.
+    BeforeName,
+    /// In the name (a token).
+    Name,
+    /// Whitespace after the name: `=` or `;` follows.
+    AfterName,
+    /// After `=`: whitespace, then a token or a quoted string.
+    BeforeValue,
+    /// In a token value.
+    Token,
+    /// In a quoted-string value.
+    Quoted,
+    /// After a backslash in a quoted string.
+    Escape,
+    /// Right after a quoted string's closing quote.
+    Closed,
+    /// Whitespace after a value: `;` follows.
+    AfterValue,
+}
+
+/// `tchar` of RFC 9110 §5.6.2.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// The next extension state after `b`; `Ok(None)`: the CR that ends the size line.
+fn ext_step(state: ExtState, b: u8) -> Result<Option<ExtState>, ParseError> {
+    use ExtState::*;
+    let ws = b == b' ' || b == b'\t';
+    let next = match (state, b) {
+        (BeforeName, _) if ws => BeforeName,
+        (BeforeName, _) if is_tchar(b) => Name,
+        (Name, _) if is_tchar(b) => Name,
+        (Name | AfterName, _) if ws => AfterName,
+        (Name | AfterName, b'=') => BeforeValue,
+        (Name | AfterName | Token | Closed | AfterValue, b';') => BeforeName,
+        (Name | Token | Closed, b'\r') => return Ok(None),
+        (BeforeValue, _) if ws => BeforeValue,
+        (BeforeValue, b'"') => Quoted,
+        (BeforeValue, _) if is_tchar(b) => Token,
+        (Token, _) if is_tchar(b) => Token,
+        (Token | Closed | AfterValue, _) if ws => AfterValue,
+        (Quoted, b'"') => Closed,
+        (Quoted, b'\\') => Escape,
+        // qdtext and quoted-pair: HTAB, SP, visible ASCII, obs-text.
+        (Quoted | Escape, _) if ws || (0x21..=0x7e).contains(&b) || b >= 0x80 => Quoted,
+        _ => return Err(ParseError::ChunkExtension),
+    };
+    Ok(Some(next))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ChunkState {
     /// Expecting the first hex digit of a chunk size.
     Start,
     /// In the hex digits.
     Size,
-    /// Whitespace after the size (before `;` or CRLF).
+    /// Whitespace after the size: only a `;` may follow (RFC 9112 §7.1.1: BWS comes
+    /// before an extension, never before the CRLF).
     SizeWs,
-    /// Inside chunk extensions.
-    Ext,
+    /// In a chunk extension (RFC 9112 §7.1.1), at this point of its grammar.
+    Ext(ExtState),
     /// Saw CR after the size line; expecting LF.
     SizeLf,
     /// In chunk data.
@@ -233,7 +288,7 @@ impl Chunked {
                 }
                 ChunkState::Size => match b {
                     b'\r' => self.state = ChunkState::SizeLf,
-                    b';' => self.state = ChunkState::Ext,
+                    b';' => self.state = ChunkState::Ext(ExtState::BeforeName),
                     b' ' | b'\t' => self.state = ChunkState::SizeWs,
                     _ => {
                         let digit = hex_value(b).ok_or(ParseError::ChunkSize)?;
@@ -246,30 +301,20 @@ impl Chunked {
                 },
                 ChunkState::SizeWs => match b {
                     b' ' | b'\t' => {}
-                    b'\r' => self.state = ChunkState::SizeLf,
-                    b';' => self.state = ChunkState::Ext,
+                    b';' => self.state = ChunkState::Ext(ExtState::BeforeName),
                     _ => return Err(ParseError::ChunkSize),
                 },
-                ChunkState::Ext => {
-                    // Scan the whole run of extension bytes at once.
-                    let rest = &input[i..];
-                    let end = rest.iter().position(|&b| {
-                        b == b'\r' || b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f
-                    });
-                    let run = end.unwrap_or(rest.len());
-                    self.ext_total += run;
-                    if self.ext_total > self.max_ext {
-                        return Err(ParseError::ChunkExtensionsTooLarge);
-                    }
-                    match end.map(|e| rest[e]) {
-                        Some(b'\r') => {
-                            self.state = ChunkState::SizeLf;
-                            i += run + 1;
+                ChunkState::Ext(at) => {
+                    self.state = match ext_step(at, b)? {
+                        Some(next) => {
+                            self.ext_total += 1;
+                            if self.ext_total > self.max_ext {
+                                return Err(ParseError::ChunkExtensionsTooLarge);
+                            }
+                            ChunkState::Ext(next)
                         }
-                        Some(_) => return Err(ParseError::ChunkExtension),
-                        None => i += run,
-                    }
-                    continue;
+                        None => ChunkState::SizeLf,
+                    };
                 }
                 ChunkState::SizeLf => {
                     if b != b'\n' {

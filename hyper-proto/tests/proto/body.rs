@@ -108,7 +108,21 @@ fn chunked_table() {
         (b"3;name=val\r\nfoo\r\n0\r\n\r\n", Ok(b"foo")),
         (b"3 ;a\r\nfoo\r\n0;last\r\n\r\n", Ok(b"foo")),
         (b"3;a=\"b c\"\r\nfoo\r\n0\r\n\r\n", Ok(b"foo")),
-        (b"3\t\r\nfoo\r\n0\r\n\r\n", Ok(b"foo")),
+        (b"3;a=b;c\r\nfoo\r\n0\r\n\r\n", Ok(b"foo")),
+        (b"3; a = \"x\\\"y\" ;b\r\nfoo\r\n0\r\n\r\n", Ok(b"foo")),
+        // RFC 9112 §7.1.1: whitespace only before an extension, never before the CRLF
+        (b"3\t\r\nfoo\r\n0\r\n\r\n", Err(ParseError::ChunkSize)),
+        (b"a \r\n0123456789\r\n0\r\n\r\n", Err(ParseError::ChunkSize)),
+        // An extension needs a name; a quoted value must close
+        (b"2;\r\nab\r\n0\r\n\r\n", Err(ParseError::ChunkExtension)),
+        (b"2; =x\r\nab\r\n0\r\n\r\n", Err(ParseError::ChunkExtension)),
+        (
+            b"2;a=\"b\r\nab\r\n0\r\n\r\n",
+            Err(ParseError::ChunkExtension),
+        ),
+        (b"2;a=\r\nab\r\n0\r\n\r\n", Err(ParseError::ChunkExtension)),
+        (b"2;a \r\nab\r\n0\r\n\r\n", Err(ParseError::ChunkExtension)),
+        (b"2;a@b\r\nab\r\n0\r\n\r\n", Err(ParseError::ChunkExtension)),
         // Trailers
         (b"3\r\nfoo\r\n0\r\nX-T: 1\r\n\r\n", Ok(b"foo")),
         (b"3\r\nfoo\r\n0\r\nX-T: 1\r\nX-U: 2\r\n\r\n", Ok(b"foo")),
