@@ -53,6 +53,10 @@ pub enum ParseError {
     UnknownTransferCoding,
     /// `Transfer-Encoding` in an HTTP/1.0 request (RFC 9112 §6.1: faulty framing). 400.
     TransferEncodingHttp10,
+    /// A `CONNECT` request with a non-zero `Content-Length` or any `Transfer-Encoding`:
+    /// a CONNECT request has no content (RFC 9110 §9.3.6), and a body read before the
+    /// answer would take the tunnel's first bytes. 400.
+    ConnectWithContent,
     /// An `Expect` value other than `100-continue`. 417.
     UnsupportedExpectation,
     /// A chunk-size line that is empty, not hex digits, or overflows 64 bits. 400.
@@ -114,6 +118,7 @@ impl ParseError {
             | TransferEncodingWithContentLength
             | ChunkedNotLast
             | TransferEncodingHttp10
+            | ConnectWithContent
             | ChunkSize
             | ChunkExtension
             | ChunkExtensionsTooLarge
@@ -146,6 +151,7 @@ impl ParseError {
             ChunkedNotLast => "chunked is not the final transfer coding",
             UnknownTransferCoding => "transfer coding not implemented (only chunked is)",
             TransferEncodingHttp10 => "Transfer-Encoding in an HTTP/1.0 request",
+            ConnectWithContent => "CONNECT request with content",
             UnsupportedExpectation => "unsupported expectation",
             ChunkSize => "invalid chunk size",
             ChunkExtension => "invalid chunk extension",
@@ -176,7 +182,8 @@ pub enum UserError {
     BodyTooLong,
     /// The body ended before the declared `Content-Length` was written.
     BodyTooShort,
-    /// A body was written where the message may not carry one (HEAD response, 204, 304).
+    /// A body was written where the message may not carry one (HEAD response, 204, 304,
+    /// a CONNECT request).
     UnexpectedBody,
     /// A header name that is not a token.
     InvalidHeaderName,

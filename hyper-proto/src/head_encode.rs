@@ -374,6 +374,10 @@ where
     }
     let keep_alive = keep_alive && !conn.close;
     let method = line.method;
+    // RFC 9110 §9.3.6: a CONNECT request has no content.
+    if *method == Method::CONNECT && !matches!(body, BodyKind::Empty | BodyKind::Length(0)) {
+        return Err(UserError::UnexpectedBody);
+    }
     let encoder = match body {
         BodyKind::Empty | BodyKind::Length(0) => {
             if *method == Method::POST || *method == Method::PUT || *method == Method::PATCH {
@@ -605,6 +609,22 @@ mod tests {
         assert_eq!(
             enc(line(&Method::PUT), &[("Host", "other")], BodyKind::Streaming, true, false).unwrap(),
             "PUT /p HTTP/1.1\r\nHost: other\r\ntransfer-encoding: chunked\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n"
+        );
+        // A CONNECT request has no content (RFC 9110 §9.3.6)
+        let connect = || RequestLine {
+            method: &Method::CONNECT,
+            target: b"h:443",
+            host: b"h:443",
+        };
+        for body in [BodyKind::Length(3), BodyKind::Streaming] {
+            assert_eq!(
+                enc(connect(), &[], body, false, true),
+                Err(UserError::UnexpectedBody)
+            );
+        }
+        assert_eq!(
+            enc(connect(), &[], BodyKind::Empty, false, true).unwrap(),
+            "CONNECT h:443 HTTP/1.1\r\nhost: h:443\r\n\r\n"
         );
         // A GET with a body is framed (RUSTSEC-2020-0008)
         assert_eq!(

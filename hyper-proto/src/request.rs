@@ -316,6 +316,9 @@ impl RequestParser {
         if hosts == 0 && version == Version::HTTP_11 {
             return Err(ParseError::MissingHost);
         }
+        if method == Method::CONNECT && (te.present || content_length.is_some_and(|n| n > 0)) {
+            return Err(ParseError::ConnectWithContent);
+        }
         let body = if te.present {
             if version == Version::HTTP_10 {
                 return Err(ParseError::TransferEncodingHttp10);

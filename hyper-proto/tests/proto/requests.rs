@@ -397,6 +397,28 @@ req_err!(
     ParseError::TransferEncodingHttp10,
     Some(400)
 );
+// RFC 9110 §9.3.6: a CONNECT request has no content; framing one would take the tunnel's
+// first bytes as a body.
+req_err!(
+    connect_with_content_length,
+    "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nContent-Length: 10\r\n\r\n",
+    ParseError::ConnectWithContent,
+    Some(400)
+);
+req_err!(
+    connect_with_transfer_encoding,
+    "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ParseError::ConnectWithContent,
+    Some(400)
+);
+req_ok!(
+    connect_with_content_length_zero,
+    "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nContent-Length: 0\r\n\r\n",
+    |s| {
+        assert_eq!(s.method, Method::CONNECT);
+        assert_eq!(s.body, BodyLength::Empty);
+    }
+);
 req_err!(
     cl_plus,
     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n",
