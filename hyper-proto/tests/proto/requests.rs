@@ -867,3 +867,25 @@ fn a_renewed_connection_still_checks_the_host() {
         );
     }
 }
+
+// Raw non-ASCII bytes in the request-target (RFC 9112 §3.2 wants them percent-encoded):
+// taken when they are UTF-8, as clients send them; refused with 400 when they are not.
+req_ok!(
+    raw_utf8_target_is_taken,
+    "GET /caf\u{e9}?q=\u{2713} HTTP/1.1\r\nHost: x\r\n\r\n",
+    |s| {
+        assert_eq!(s.target, "/caf\u{e9}?q=\u{2713}");
+    }
+);
+
+#[test]
+fn raw_non_utf8_target_is_refused() {
+    for bad in [
+        &b"GET /caf\xe9 HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        let mut p = RequestParser::new(Limits::default());
+        let e = p.parse(bad).map(|_| ()).unwrap_err();
+        assert_eq!(e.status_hint().map(|s| s.as_u16()), Some(400), "{bad:?}");
+    }
+}
