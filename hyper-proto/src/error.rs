@@ -57,6 +57,10 @@ pub enum ParseError {
     /// a CONNECT request has no content (RFC 9110 §9.3.6), and a body read before the
     /// answer would take the tunnel's first bytes. 400.
     ConnectWithContent,
+    /// A head whose lines end in a bare LF: a request's (RFC 9112 §2.2: a front end that
+    /// knows only CRLF would see other fields than we do), or a response's that mixes bare
+    /// LF with CRLF (all-LF responses from old servers are still read). 400.
+    BareLf,
     /// An `Expect` value other than `100-continue`. 417.
     UnsupportedExpectation,
     /// A chunk-size line that is empty, not hex digits, or overflows 64 bits. 400.
@@ -119,6 +123,7 @@ impl ParseError {
             | ChunkedNotLast
             | TransferEncodingHttp10
             | ConnectWithContent
+            | BareLf
             | ChunkSize
             | ChunkExtension
             | ChunkExtensionsTooLarge
@@ -152,6 +157,7 @@ impl ParseError {
             UnknownTransferCoding => "transfer coding not implemented (only chunked is)",
             TransferEncodingHttp10 => "Transfer-Encoding in an HTTP/1.0 request",
             ConnectWithContent => "CONNECT request with content",
+            BareLf => "head line ended by a bare LF",
             UnsupportedExpectation => "unsupported expectation",
             ChunkSize => "invalid chunk size",
             ChunkExtension => "invalid chunk extension",

@@ -235,6 +235,10 @@ impl RequestParser {
             }
             Err(e) => return Err(refine_error(buf, e)),
         };
+        // Only httparse takes bare LF (the fast path wants CRLF), so only this path checks.
+        if crate::head_parse::has_bare_lf(&buf[..head_len]) {
+            return Err(ParseError::BareLf);
+        }
         let line = (
             req.method.unwrap_or_default().as_bytes(),
             req.path.unwrap_or_default().as_bytes(),

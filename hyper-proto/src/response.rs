@@ -153,6 +153,10 @@ impl ResponseParser {
                 }
                 Err(e) => return Err(map_httparse(e)),
             };
+        // All-LF heads from old servers are read; a mix of the two is a smuggling shape.
+        if crate::head_parse::mixes_line_ends(&buf[..head_len]) {
+            return Err(ParseError::BareLf);
+        }
         self.scanner.reset();
         if head_len > limits.max_head_size {
             return Err(ParseError::HeadTooLarge);

@@ -172,9 +172,27 @@ req_ok!(
         assert_eq!(s.head_len, 31);
     }
 );
-req_ok!(bare_lf_lines, "GET / HTTP/1.1\nHost: x\n\n", |s| {
-    assert_eq!(s.head_len, 24);
-});
+// A request head's lines end in CRLF (RFC 9112 §2.2): a bare LF anywhere, all-LF heads and
+// a mix alike, is 400. The mix is a smuggling shape: a CRLF-only front end sees one field
+// (`Dummy: x\nContent-Length: 23`) where a lenient parser sees two.
+req_err!(
+    bare_lf_lines,
+    "GET / HTTP/1.1\nHost: x\n\n",
+    ParseError::BareLf,
+    Some(400)
+);
+req_err!(
+    bare_lf_smuggled_field,
+    "POST / HTTP/1.1\r\nHost: x\r\nDummy: x\nContent-Length: 23\r\n\r\n",
+    ParseError::BareLf,
+    Some(400)
+);
+req_err!(
+    bare_lf_empty_value_ends_head,
+    "GET / HTTP/1.1\r\nHost: x\r\nUseless:\n\n",
+    ParseError::BareLf,
+    Some(400)
+);
 req_ok!(
     content_length,
     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",

@@ -258,3 +258,21 @@ fn view_and_interop() {
     assert_eq!(http.status(), 404);
     assert_eq!(http.headers()["x-a"], "1");
 }
+
+#[test]
+fn all_lf_heads_are_read_but_a_mix_of_line_ends_is_refused() {
+    let get = &Method::GET;
+    // Old servers that end every line in LF are still read.
+    assert_eq!(
+        run("HTTP/1.1 200 OK\nContent-Length: 5\n\n", get),
+        Ok(s(200, BodyLength::Length(5), true))
+    );
+    // A mix is a smuggling shape: refused, at every split.
+    for mixed in [
+        "HTTP/1.1 200 OK\r\nDummy: x\nContent-Length: 5\r\n\r\n",
+        "HTTP/1.1 200 OK\nContent-Length: 5\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\n\n",
+    ] {
+        assert_eq!(run(mixed, get), Err(ParseError::BareLf), "{mixed:?}");
+    }
+}
