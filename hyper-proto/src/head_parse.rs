@@ -280,6 +280,29 @@ pub(crate) fn first_line(buf: &[u8]) -> Option<&[u8]> {
     Some(line.strip_suffix(b"\r").unwrap_or(line))
 }
 
+/// Whether `head` has a line ended by LF alone (an LF not after a CR).
+pub(crate) fn has_bare_lf(head: &[u8]) -> bool {
+    head.iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'))
+}
+
+/// Whether `head` has both kinds of line end: CRLF and a bare LF (one pass).
+pub(crate) fn mixes_line_ends(head: &[u8]) -> bool {
+    let (mut crlf, mut bare) = (false, false);
+    for (i, _) in head.iter().enumerate().filter(|&(_, &b)| b == b'\n') {
+        if i > 0 && head[i - 1] == b'\r' {
+            crlf = true;
+        } else {
+            bare = true;
+        }
+        if crlf && bare {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::find_byte;
@@ -306,27 +329,4 @@ mod tests {
         assert_eq!(find_byte(&[0u8; 17], 0), Some(0));
         assert_eq!(find_byte(&[1, 1, 1, 1, 1, 1, 1, 1, 0x80], 0x80), Some(8));
     }
-}
-
-/// Whether `head` has a line ended by LF alone (an LF not after a CR).
-pub(crate) fn has_bare_lf(head: &[u8]) -> bool {
-    head.iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'))
-}
-
-/// Whether `head` has both kinds of line end: CRLF and a bare LF (one pass).
-pub(crate) fn mixes_line_ends(head: &[u8]) -> bool {
-    let (mut crlf, mut bare) = (false, false);
-    for (i, _) in head.iter().enumerate().filter(|&(_, &b)| b == b'\n') {
-        if i > 0 && head[i - 1] == b'\r' {
-            crlf = true;
-        } else {
-            bare = true;
-        }
-        if crlf && bare {
-            return true;
-        }
-    }
-    false
 }
