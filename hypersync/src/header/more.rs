@@ -606,13 +606,7 @@ crate::header! {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn round<H: Header + HeaderFormat + PartialEq + fmt::Debug + fmt::Display>(wire: &str) -> H {
-        let h = H::parse_header(&[wire.as_bytes().to_vec()]).unwrap();
-        let again = H::parse_header(&[h.to_string().into_bytes()]).unwrap();
-        assert_eq!(h, again, "{wire}");
-        h
-    }
+    use crate::header::tests::round;
 
     #[test]
     fn each_parses_and_formats_back() {

@@ -1,6 +1,17 @@
 use super::*;
 use crate::method::Method;
 
+/// Parses `wire` as `H`, formats it back and parses that: both parses must agree.
+pub(crate) fn round<H>(wire: &str) -> H
+where
+    H: Header + HeaderFormat + PartialEq + fmt::Debug + fmt::Display,
+{
+    let h = H::parse_header(&[wire.as_bytes().to_vec()]).unwrap();
+    let again = H::parse_header(&[h.to_string().into_bytes()]).unwrap();
+    assert_eq!(h, again, "{wire}");
+    h
+}
+
 fn raw(values: &[&str]) -> Vec<Vec<u8>> {
     values.iter().map(|v| v.as_bytes().to_vec()).collect()
 }

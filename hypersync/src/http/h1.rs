@@ -9,7 +9,7 @@ pub use self::HttpReader::{ChunkedReader, EmptyReader, EofReader, SizedReader};
 /// The line ending of HTTP/1.x heads.
 pub const LINE_ENDING: &str = "\r\n";
 
-/// Longest chunk-size line (size and extensions) a [`ChunkedReader`] accepts.
+/// Longest chunk-size line (size, extensions, CRLF) a [`ChunkedReader`] accepts.
 const MAX_CHUNK_LINE: usize = 4096;
 /// Most trailer bytes a [`ChunkedReader`] reads past.
 const MAX_TRAILERS: usize = 16 * 1024;
@@ -88,83 +88,59 @@ fn read_byte<R: Read>(r: &mut R) -> io::Result<u8> {
     }
 }
 
-/// Reads `\r\n` (or a bare `\n`).
+/// Reads the CRLF after a chunk's data.
 fn read_crlf<R: Read>(r: &mut R) -> io::Result<()> {
-    match read_byte(r)? {
-        b'\r' if read_byte(r)? == b'\n' => Ok(()),
-        b'\n' => Ok(()),
-        _ => Err(invalid("chunk data not followed by CRLF")),
+    if read_byte(r)? == b'\r' && read_byte(r)? == b'\n' {
+        Ok(())
+    } else {
+        Err(invalid("chunk data not followed by CRLF"))
     }
 }
 
-/// Reads a chunk-size line (RFC 9112 §7.1): hex digits, optional extensions, CRLF.
+fn framing_error(e: hyper_proto::ParseError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// Reads a chunk-size line; its grammar (size, extensions, CRLF) is hyper-proto's
+/// decoder's, the one the server applies. The last chunk's trailer section is read and
+/// checked the same way (its fields are dropped, as 0.10 did).
 fn read_chunk_size<R: Read>(r: &mut R) -> io::Result<u64> {
-    let mut size: u64 = 0;
-    let mut digits = 0;
-    let mut seen = 0;
-    let mut in_ext = false;
+    let mut line = [0u8; MAX_CHUNK_LINE];
+    let mut len = 0;
     loop {
-        let b = read_byte(r)?;
-        seen += 1;
-        if seen > MAX_CHUNK_LINE {
+        if len == line.len() {
             return Err(invalid("chunk-size line too long"));
         }
-        match b {
-            b'\n' => break,
-            b'\r' => {
-                if read_byte(r)? != b'\n' {
-                    return Err(invalid("bare CR in chunk-size line"));
-                }
-                break;
-            }
-            _ if in_ext => {}
-            b';' if digits > 0 => in_ext = true,
-            b' ' | b'\t' if digits > 0 => {
-                // Whitespace is allowed only before an extension.
-                match read_byte(r)? {
-                    b';' => in_ext = true,
-                    b' ' | b'\t' => {}
-                    _ => return Err(invalid("whitespace in chunk size")),
-                }
-            }
-            _ => {
-                let d = match b {
-                    b'0'..=b'9' => b - b'0',
-                    b'a'..=b'f' => b - b'a' + 10,
-                    b'A'..=b'F' => b - b'A' + 10,
-                    _ => return Err(invalid("invalid chunk size")),
-                };
-                size = size
-                    .checked_mul(16)
-                    .and_then(|s| s.checked_add(u64::from(d)))
-                    .ok_or_else(|| invalid("chunk size overflows"))?;
-                digits += 1;
-            }
+        line[len] = read_byte(r)?;
+        len += 1;
+        if line[len - 1] == b'\n' {
+            break;
         }
     }
-    if digits == 0 {
-        return Err(invalid("empty chunk size"));
+    let line = &line[..len];
+    let mut dec = hyper_proto::Decoder::chunked();
+    let step = dec.decode(line).map_err(framing_error)?;
+    if step.consumed != len {
+        return Err(invalid("invalid chunk-size line"));
+    }
+    // Checked above: hex digits first.
+    let size = line
+        .iter()
+        .map_while(|&b| char::from(b).to_digit(16))
+        .fold(0u64, |n, d| n * 16 + u64::from(d));
+    if size == 0 {
+        // The decoder takes the trailer section whole: the bytes so far, each time.
+        let mut trailers = Vec::new();
+        while !dec.is_done() {
+            if trailers.len() >= MAX_TRAILERS {
+                return Err(invalid("trailer section too large"));
+            }
+            trailers.push(read_byte(r)?);
+            let step = dec.decode(&trailers).map_err(framing_error)?;
+            trailers.drain(..step.consumed);
+        }
     }
     Ok(size)
-}
-
-/// Reads the trailer section to its empty line (the fields are dropped, as 0.10 did).
-fn skip_trailers<R: Read>(r: &mut R) -> io::Result<()> {
-    let mut line_len = 0;
-    let mut total = 0;
-    loop {
-        let b = read_byte(r)?;
-        total += 1;
-        if total > MAX_TRAILERS {
-            return Err(invalid("trailer section too large"));
-        }
-        match b {
-            b'\n' if line_len == 0 => return Ok(()),
-            b'\n' => line_len = 0,
-            b'\r' => {}
-            _ => line_len += 1,
-        }
-    }
 }
 
 impl<R: Read> Read for HttpReader<R> {
@@ -190,15 +166,7 @@ impl<R: Read> Read for HttpReader<R> {
             ChunkedReader(r, state) => loop {
                 match *state {
                     Some(0) => return Ok(0),
-                    None => {
-                        let size = read_chunk_size(r)?;
-                        if size == 0 {
-                            skip_trailers(r)?;
-                            *state = Some(0);
-                        } else {
-                            *state = Some(size);
-                        }
-                    }
+                    None => *state = Some(read_chunk_size(r)?),
                     Some(rem) => {
                         let want = buf.len().min(usize::try_from(rem).unwrap_or(usize::MAX));
                         let n = r.read(&mut buf[..want])?;
